@@ -1,0 +1,335 @@
+"""The sandbox's WSGI core: routing, Basic auth, ITscope's rate limit, a request log, a settable clock and faults.
+
+Route modules (``products.py``, ``business.py``) each expose ``rules()`` returning werkzeug ``Rule`` objects whose
+endpoint is a callable ``handler(sandbox, request, **path_args) -> Response``. Everything under ``/_sandbox/`` is the
+control plane tests use (request log, clock, faults, limits); it needs no auth and is never rate limited.
+"""
+
+import base64
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from lxml import etree
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+API_PREFIX = "/2.1"
+
+
+@dataclass
+class SandboxConfig:
+    """What a sandbox instance answers to; the defaults are the ones ``python -m itscope sandbox`` documents."""
+
+    account_id: str = "sandbox"
+    api_key: str = "sandbox-key"
+    products: int = 5000
+    seed: int = 1
+    rate_limit: int = 600  # requests per window, ITscope's documented figure
+    rate_window: int = 60  # seconds
+    block_minutes: int = 30
+    has_api_access: bool = True  # False: info/quota lacks "API access", every other call answers 403
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for the next ``times`` requests whose path contains ``path_contains``.
+
+    ``status``: answer with this status instead of handling the request. ``delay``: sleep this long before answering
+    (after handling, when ``after_handling`` is set: the request takes effect but the caller times out).
+    """
+
+    path_contains: str = ""
+    status: int = 0
+    delay: float = 0.0
+    after_handling: bool = False
+    times: int = 1
+    message: str = "Injected fault"
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+    at: str
+    user_agent: str = ""
+
+
+class SandboxClock:
+    """Real UTC time plus an offset that the control plane can move forward (deal lifecycles, rate-limit blocks)."""
+
+    def __init__(self):
+        self.offset = timedelta()
+
+    def now(self):
+        return datetime.now(timezone.utc) + self.offset
+
+    def advance(self, seconds):
+        self.offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class _RateWindow:
+    started: datetime = None
+    count: int = 0
+    blocked_until: datetime = None
+
+
+@dataclass
+class Sandbox:
+    """One sandbox: configuration, clock, request log, faults and the state route modules keep in ``state``."""
+
+    config: SandboxConfig = field(default_factory=SandboxConfig)
+
+    def __post_init__(self):
+        self.clock = SandboxClock()
+        self.log = []
+        self.faults = []
+        self.state = {}
+        self._rate = _RateWindow()
+        self._lock = threading.RLock()
+        self.url_map = Map(self._rules(), strict_slashes=False, merge_slashes=False)
+
+    # ------------------------------------------------------------
+    # Routing
+    # ------------------------------------------------------------
+
+    def _rules(self):
+        from . import business, products  # route modules import this one for its helpers
+
+        rules = [
+            Rule("/_sandbox/requests", endpoint=_control_requests),
+            Rule("/_sandbox/clock", endpoint=_control_clock),
+            Rule("/_sandbox/faults", endpoint=_control_faults),
+            Rule("/_sandbox/limits", endpoint=_control_limits),
+            Rule(API_PREFIX + "/info/quota", endpoint=_info_quota, methods=["GET"]),
+        ]
+        for module in (products, business):
+            for rule in module.rules():
+                rule.rule = API_PREFIX + rule.rule
+                rules.append(rule)
+        return rules
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request):
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except HTTPException as exc:
+            if request.path.startswith("/_sandbox/"):
+                return exc.get_response()
+            return self._logged(request, text_error(exc.code or 404, exc.description or "Not found"))
+        if request.path.startswith("/_sandbox/"):
+            return endpoint(self, request, **args)
+        return self._logged(request, self._guarded(request, endpoint, args))
+
+    def _guarded(self, request, endpoint, args):
+        """Apply auth, the rate limit and faults, then the handler: the order ITscope's front applies them in."""
+        if not self._authorized(request):
+            return text_error(401, "Not authorized: Login and API key of the user required as basic authentication")
+        blocked = self._count_request()
+        if blocked:
+            return text_error(
+                503,
+                "Rate Limit Exceeded. You're now blocked for %d minutes until %s."
+                % (self.config.block_minutes, blocked.strftime("%Y-%m-%dT%H:%M:%SZ")),
+            )
+        fault = self._take_fault(request.path)
+        if fault and not fault.after_handling:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status:
+                return text_error(fault.status, fault.message)
+        if not self.config.has_api_access and endpoint is not _info_quota:
+            return text_error(403, "The current plan is not sufficient for this action.")
+        try:
+            response = endpoint(self, request, **args)
+        except NotFound as exc:
+            response = text_error(404, exc.description)
+        if fault and fault.after_handling:
+            time.sleep(fault.delay)
+        return response
+
+    def _logged(self, request, response):
+        with self._lock:
+            self.log.append(
+                LoggedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=request.query_string.decode("latin-1"),
+                    status=response.status_code,
+                    at=self.clock.now().isoformat(),
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+            )
+        return response
+
+    def _authorized(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _sep, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return user == self.config.account_id and password == self.config.api_key
+
+    def _count_request(self):
+        """Count one request against the window; return the block end when this IP is (or just became) blocked."""
+        with self._lock:
+            now = self.clock.now()
+            rate = self._rate
+            if rate.blocked_until and now < rate.blocked_until:
+                return rate.blocked_until
+            rate.blocked_until = None
+            if rate.started is None or now - rate.started >= timedelta(seconds=self.config.rate_window):
+                rate.started, rate.count = now, 0
+            rate.count += 1
+            if rate.count > self.config.rate_limit:
+                rate.blocked_until = now + timedelta(minutes=self.config.block_minutes)
+                return rate.blocked_until
+            return None
+
+    def _take_fault(self, path):
+        with self._lock:
+            for fault in self.faults:
+                if fault.path_contains in path and fault.times > 0:
+                    fault.times -= 1
+                    if not fault.times:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def api_requests(self, path_contains=""):
+        """The logged API requests (control-plane calls excluded) whose path contains ``path_contains``."""
+        with self._lock:
+            return [entry for entry in self.log if path_contains in entry.path]
+
+
+# ------------------------------------------------------------
+# Response helpers shared by the route modules
+# ------------------------------------------------------------
+
+
+def text_error(status, message):
+    return Response(message, status=status, mimetype="text/plain")
+
+
+def json_response(data, status=200):
+    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def xml_response(element, status=200):
+    body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return Response(body, status=status, mimetype="application/xml")
+
+
+def no_content():
+    return Response(status=204)
+
+
+def to_xml(tag, value, list_names=None):
+    """Render a JSON-shaped value as ITscope's XML: lists wrapped as ``<wrapper><item/>…</wrapper>``.
+
+    ``list_names`` maps a JSON list key to ``(wrapper, item)`` tag names (the OpenAPI ``xml`` names); a key absent
+    from it is wrapped as ``<keys><key/></keys>``. ``None`` values are left out, booleans are ``true``/``false``.
+    """
+    list_names = list_names or {}
+    element = etree.Element(tag)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, list):
+                wrapper_tag, item_tag = list_names.get(key, (key + "s", key))
+                wrapper = etree.SubElement(element, wrapper_tag)
+                for entry in item:
+                    wrapper.append(to_xml(item_tag, entry, list_names))
+            else:
+                element.append(to_xml(key, item, list_names))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    else:
+        element.text = str(value)
+    return element
+
+
+def list_response(request_type, items, root, item, list_names=None):
+    """A JSON array or ``<root><item/>…</root>``; 204 when empty, as ITscope answers."""
+    if not items:
+        return no_content()
+    if request_type == "json":
+        return json_response(items)
+    element = etree.Element(root)
+    for entry in items:
+        element.append(to_xml(item, entry, list_names))
+    return xml_response(element)
+
+
+# ------------------------------------------------------------
+# Endpoints of the core: quota and the control plane
+# ------------------------------------------------------------
+
+
+def _info_quota(sandbox, request):
+    quotas = etree.Element("quotas")
+    platform = etree.SubElement(quotas, "quota", productName="Platform access")
+    platform.text = "Unlimited"
+    if sandbox.config.has_api_access:
+        api = etree.SubElement(quotas, "quota", productName="API access")
+        api.text = "Unlimited"
+    return xml_response(quotas)
+
+
+def _control_requests(sandbox, request):
+    if request.method == "DELETE":
+        with sandbox._lock:
+            sandbox.log.clear()
+        return no_content()
+    path = request.args.get("path", "")
+    return json_response([entry.__dict__ for entry in sandbox.api_requests(path)])
+
+
+def _control_clock(sandbox, request):
+    if request.method == "POST":
+        sandbox.clock.advance(float(request.args.get("advance", "0")))
+    return json_response({"now": sandbox.clock.now().isoformat()})
+
+
+def _control_faults(sandbox, request):
+    if request.method == "POST":
+        with sandbox._lock:
+            sandbox.faults.append(Fault(**request.get_json()))
+    elif request.method == "DELETE":
+        with sandbox._lock:
+            sandbox.faults.clear()
+    return json_response([fault.__dict__ for fault in sandbox.faults])
+
+
+def _control_limits(sandbox, request):
+    """POST ``{"rate_limit": N, "rate_window": S, "block_minutes": M, "has_api_access": B}``; DELETE lifts a block."""
+    with sandbox._lock:
+        if request.method == "POST":
+            for key, value in request.get_json().items():
+                if not hasattr(sandbox.config, key) or key in ("account_id", "api_key", "products", "seed"):
+                    return text_error(400, "Unknown limit %r" % key)
+                setattr(sandbox.config, key, value)
+        elif request.method == "DELETE":
+            sandbox._rate = _RateWindow()
+        return json_response(
+            {
+                "rate_limit": sandbox.config.rate_limit,
+                "rate_window": sandbox.config.rate_window,
+                "block_minutes": sandbox.config.block_minutes,
+                "blocked_until": sandbox._rate.blocked_until and sandbox._rate.blocked_until.isoformat(),
+            }
+        )

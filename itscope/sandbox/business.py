@@ -1,0 +1,5 @@
+"""Placeholder: routes are added by the sandbox work in progress."""
+
+
+def rules():
+    return []
