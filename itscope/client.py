@@ -1,0 +1,351 @@
+"""The ITscope API 2.1 client: one method per endpoint the connector uses, JSON in, plain dicts out.
+
+Every request passes the shared :class:`~.gate.RequestGate` (budget and 503 breaker), carries Basic auth (account id :
+API key) and a fixed User-Agent, and has a timeout. Only idempotent GETs are retried, and only where a retry cannot
+hurt (connection errors, 502, 504); a POST whose answer was lost raises :class:`ItscopeUnreachable` so the caller can
+look the outcome up instead of sending twice. Error messages carry ITscope's text and never the credentials.
+"""
+
+import re
+import time
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from .errors import (
+    ItscopeAuthError,
+    ItscopeBadRequest,
+    ItscopeBlocked,
+    ItscopeError,
+    ItscopeForbidden,
+    ItscopeNotFound,
+    ItscopeServerError,
+    ItscopeUnreachable,
+)
+from .gate import RequestGate
+from .xmlsafe import parse_xml
+
+DEFAULT_BASE_URL = "https://api.itscope.com/2.1"
+BATCH_SIZE = 50  # ITscope's maximum of products per request
+PAGE_SIZE = 50  # ITscope's page size for searches, deals and quotes
+RETRY_STATUSES = frozenset({502, 504})
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def chunked(items, size=BATCH_SIZE):
+    """Yield lists of at most ``size`` items: ITscope takes at most 50 ids a call."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def search_filter(criteria):
+    """Encode ``{"keywords": "server barebone", "manufacturer": [1, 2]}`` as ITscope's ``key=v;key=v1,v2`` filter.
+
+    Values are percent-encoded one by one (a space is ``%20``, never ``+``; a comma inside a value is ``%2C``) so
+    the separators stay unambiguous.
+    """
+    parts = []
+    for key, values in criteria.items():
+        if values in (None, "", [], ()):
+            continue
+        if not isinstance(values, (list, tuple, set)):
+            values = [values]
+        parts.append("%s=%s" % (key, ",".join(quote(str(value), safe="") for value in values)))
+    if not parts:
+        raise ValueError("An ITscope search needs at least one criterion.")
+    return ";".join(parts)
+
+
+class ItscopeClient:
+    """A session with ITscope for one account. Use it as a context manager so its connections are closed."""
+
+    def __init__(
+        self,
+        account_id,
+        api_key,
+        base_url=DEFAULT_BASE_URL,
+        user_agent="Odoo ITscope Connector",
+        gate=None,
+        timeout=(10, 120),
+        retries=3,
+        backoff=1.0,
+        sleep=time.sleep,
+    ):
+        if not account_id or not api_key:
+            raise ItscopeAuthError("The ITscope account id and API key are both required.")
+        self.base_url = base_url.rstrip("/")
+        self.gate = gate or RequestGate()
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self._secret = api_key
+        self.session = requests.Session()
+        self.session.auth = (account_id, api_key)
+        self.session.headers.update({"User-Agent": user_agent, "Accept-Language": "de"})
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        self.session.close()
+
+    # ------------------------------------------------------------
+    # Transport
+    # ------------------------------------------------------------
+
+    def _url(self, path):
+        return path if path.startswith(("http://", "https://")) else "%s/%s" % (self.base_url, path.lstrip("/"))
+
+    def _request(self, method, path, params=None, data=None, headers=None, stream=False, auth=True):
+        """Send one request through the gate; return the response, or ``None`` for ITscope's 204 "nothing found"."""
+        idempotent = method == "GET"
+        attempt = 0
+        while True:
+            self.gate.acquire()
+            try:
+                response = self.session.request(
+                    method,
+                    self._url(path),
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    stream=stream,
+                    timeout=self.timeout,
+                    auth=None if auth else False,
+                )
+            except requests.RequestException as exc:
+                if idempotent and attempt < self.retries and not isinstance(exc, requests.ReadTimeout):
+                    attempt += 1
+                    self.sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise ItscopeUnreachable(self._describe_failure(method, path, exc)) from None
+            if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retries:
+                response.close()
+                attempt += 1
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            return self._checked(response)
+
+    def _describe_failure(self, method, path, exc):
+        kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
+        where = urlsplit(self._url(path)).netloc
+        if method == "GET":
+            return "ITscope (%s) %s." % (where, kind)
+        return "ITscope (%s) %s while sending; whether ITscope received the request is unknown." % (where, kind)
+
+    def _checked(self, response):
+        status = response.status_code
+        if status == 204:
+            response.close()
+            return None
+        if status < 400:
+            return response
+        message = self._message(response)
+        response.close()
+        if status == 503:
+            until = self.gate.trip()
+            raise ItscopeBlocked(
+                "ITscope blocked requests from this server until %s UTC (rate limit exceeded): %s"
+                % (until.strftime("%Y-%m-%d %H:%M"), message),
+                until=until,
+            )
+        error_class = {400: ItscopeBadRequest, 401: ItscopeAuthError, 403: ItscopeForbidden, 404: ItscopeNotFound}
+        if status in error_class:
+            raise error_class[status](message, status=status)
+        if status >= 500:
+            raise ItscopeServerError(message, status=status)
+        raise ItscopeError(message, status=status)
+
+    def _message(self, response):
+        """ITscope's own text for an error, short, one line, and scrubbed of the key should it ever echo it."""
+        text = " ".join((response.text or "").split())[:500] or response.reason or "no message"
+        return "ITscope answered %d: %s" % (response.status_code, text.replace(self._secret, "***"))
+
+    def _get_json(self, path, params=None):
+        response = self._request("GET", path, params=params)
+        return None if response is None else response.json()
+
+    # ------------------------------------------------------------
+    # Account and master data
+    # ------------------------------------------------------------
+
+    def quota(self):
+        """``{productName: quota}`` from ``info/quota``; an account without "API access" there has no API plan."""
+        response = self._request("GET", "info/quota")
+        if response is None:
+            return {}
+        root = parse_xml(response.content)
+        return {quota.get("productName"): (quota.text or "").strip() for quota in root.iter("quota")}
+
+    def distributors(self, view="company"):
+        """All distributors as ``company`` dicts with a ``supplier`` inside (``view``: company or eservices)."""
+        return self._get_json("company/distributor/%s.json" % view) or []
+
+    def manufacturers(self):
+        """All manufacturers as ``company`` dicts with a ``manufacturer`` inside."""
+        return self._get_json("company/manufacturer/company.json") or []
+
+    def product_types(self):
+        return self._get_json("products/producttypes/producttype.json") or []
+
+    # ------------------------------------------------------------
+    # Products
+    # ------------------------------------------------------------
+
+    def _products(self, path, params):
+        payload = self._get_json(path, params=params)
+        return (payload or {}).get("product") or []
+
+    @staticmethod
+    def _product_params(realtime=False, plzproducts=False, **extra):
+        params = {key: value for key, value in extra.items() if value is not None}
+        if realtime:
+            params["realtime"] = "true"
+        if plzproducts:
+            params["plzproducts"] = "true"
+        return params
+
+    def products_by_ids(self, puids, view="standard", realtime=False, plzproducts=False):
+        """Yield the products for any number of ITscope ids, 50 a call; ids ITscope does not know are skipped."""
+        params = self._product_params(realtime, plzproducts)
+        for batch in chunked(puids):
+            ids = ",".join(quote(str(puid), safe="-") for puid in batch)
+            yield from self._products("products/ids/%s/%s.json" % (ids, view), params)
+
+    def product_by_ean(self, ean, view="standard", plzproducts=False):
+        """The most relevant product for an EAN, or ``None`` (ITscope's rule for ambiguous EANs)."""
+        products = self._products(
+            "products/ean/%s/%s.json" % (quote(str(ean), safe=""), view), self._product_params(plzproducts=plzproducts)
+        )
+        return products[0] if products else None
+
+    def search_products(self, criteria, view="standard", sort="DEFAULT", plzproducts=False, max_pages=None):
+        """Yield every product matching ``criteria`` (see :func:`search_filter`), following ITscope's 50-item pages."""
+        path = "products/search/%s/%s.json" % (search_filter(criteria), view)
+        yield from self._paged(
+            lambda page: self._products(path, self._product_params(plzproducts=plzproducts, sort=sort, page=page)),
+            max_pages,
+        )
+
+    @staticmethod
+    def _paged(fetch_page, max_pages=None):
+        page = 1
+        while max_pages is None or page <= max_pages:
+            items = fetch_page(page)
+            yield from items
+            if len(items) < PAGE_SIZE:
+                return
+            page += 1
+
+    def export_url(self, export):
+        """The download URL of an export given by its id or by the URL ITscope's Share button shows."""
+        export = export.strip()
+        if export.startswith(("http://", "https://")):
+            return export
+        if not _UUID.fullmatch(export):
+            raise ValueError("%r is neither an ITscope export id (a UUID) nor an export URL." % export)
+        return self._url("products/exports/%s" % export)
+
+    def download_export(self, export, fileobj, chunk_size=1 << 20):
+        """Stream an export into ``fileobj`` (never the whole file in memory); return the number of bytes written.
+
+        Tokenised share URLs (``…/t/<token>``) carry their own authorisation, so no credentials go to them.
+        """
+        url = self.export_url(export)
+        response = self._request("GET", url, stream=True, auth="/t/" not in url)
+        if response is None:
+            return 0
+        written = 0
+        with response:
+            for chunk in response.iter_content(chunk_size):
+                fileobj.write(chunk)
+                written += len(chunk)
+        return written
+
+    # ------------------------------------------------------------
+    # Deals (purchase orders) and documents
+    # ------------------------------------------------------------
+
+    def send_order(self, order_xml):
+        """POST an openTRANS ORDER; return the new deal. Never retried: an unknown outcome raises ItscopeUnreachable."""
+        response = self._request(
+            "POST",
+            "business/deals/purchase/send",
+            data=order_xml,
+            headers={"Content-Type": "application/xml; charset=UTF-8", "Accept": "application/json"},
+        )
+        if response is None:
+            raise ItscopeError("ITscope accepted the order but returned no deal.")
+        if "json" in response.headers.get("Content-Type", ""):
+            return response.json()
+        root = parse_xml(response.content)
+        return {child.tag: child.text for child in root if len(child) == 0}
+
+    def validate_order_schema(self, order_xml):
+        """Ask ITscope to check an ORDER against its schema; raises ItscopeBadRequest with ITscope's findings."""
+        self._request(
+            "POST",
+            "business/documents/validateschema",
+            data=order_xml,
+            headers={"Content-Type": "application/xml; charset=UTF-8"},
+        )
+
+    def deals(self, last_update_from=None, archived=False, sort="LAST_MODIFIED", max_pages=None):
+        """Yield purchase deals, optionally only those changed since ``last_update_from`` (a datetime), page by page."""
+        params = {"archiv": "ARCHIVED" if archived else "NOTARCHIVED", "sort": sort}
+        if last_update_from:
+            params["lastUpdateDateFrom"] = last_update_from.isoformat(timespec="seconds")
+        yield from self._paged(
+            lambda page: self._get_json("business/deals/purchase/deal.json", {**params, "page": page}) or [],
+            max_pages,
+        )
+
+    def search_deals(self, criteria, sort="DATE_DESC", max_pages=None):
+        """Yield purchase deals matching ``criteria`` (orderId, ownOrderId, customerOrderId, status, keywords)."""
+        path = "business/deals/purchase/search/%s/deal.json" % search_filter(criteria)
+        yield from self._paged(lambda page: self._get_json(path, {"sort": sort, "page": page}) or [], max_pages)
+
+    def deal(self, order_id):
+        payload = self._get_json("business/deals/%s/deal.json" % quote(order_id, safe=""))
+        if isinstance(payload, list):
+            return payload[0] if payload else None
+        return payload
+
+    def archive_deal(self, order_id):
+        self._request("PUT", "business/deals/archive/%s" % quote(order_id, safe=""))
+
+    def ordered_elsewhere(self, order_id):
+        self._request("PUT", "business/deals/orderedelsewhere/%s" % quote(order_id, safe=""))
+
+    def document(self, transaction_id, doc_type, output="xml"):
+        """The bytes of one business document (ORDERRESPONSE, DISPATCHNOTIFICATION, INVOICE, …), or ``None``."""
+        response = self._request(
+            "GET", "business/documents/%s/%s.%s" % (quote(transaction_id, safe=""), doc_type, output)
+        )
+        return None if response is None else response.content
+
+    # ------------------------------------------------------------
+    # Quotes
+    # ------------------------------------------------------------
+
+    def quotes(self, archived=False, sort="LAST_MODIFIED", max_pages=None):
+        params = {"archiv": "ARCHIVED" if archived else "NOTARCHIVED", "sort": sort}
+        yield from self._paged(
+            lambda page: self._get_json("business/quotes/quote.json", {**params, "page": page}) or [], max_pages
+        )
+
+    def get_quote(self, quote_id):
+        payload = self._get_json("business/quotes/%s/quote.json" % quote(quote_id, safe=""))
+        if isinstance(payload, list):
+            return payload[0] if payload else None
+        return payload

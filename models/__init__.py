@@ -1,0 +1,3 @@
+from . import itscope_api_gate
+from . import res_company
+from . import res_config_settings

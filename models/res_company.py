@@ -1,0 +1,146 @@
+import logging
+from urllib.parse import urlsplit
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.modules.module import get_manifest
+from odoo.tools import format_datetime
+
+from ..itscope import codes, errors
+from ..itscope.client import DEFAULT_BASE_URL, ItscopeClient
+
+_logger = logging.getLogger(__name__)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    itscope_account_id = fields.Char(string="ITscope Account ID", copy=False)
+    itscope_api_key = fields.Char(string="ITscope API Key", copy=False, groups="base.group_system")
+    itscope_base_url = fields.Char(string="ITscope API URL", default=DEFAULT_BASE_URL, required=True)
+    itscope_user_agent = fields.Char(
+        string="ITscope User-Agent",
+        help="Sent with every request. Leave empty for '<company> - Odoo ITscope Connector - <version>'. ITscope "
+        "delays or blocks User-Agents that look like robots (bot, spider, crawler, search, agent, ...).",
+    )
+    itscope_request_budget = fields.Integer(
+        string="ITscope Requests per Window",
+        default=300,
+        help="Requests this database sends at most per window; ITscope allows 600 per 60 seconds per IP address and "
+        "blocks the address for 30 minutes when that is exceeded.",
+    )
+    itscope_request_window = fields.Integer(string="ITscope Window (seconds)", default=60)
+
+    # ------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------
+
+    @api.constrains("itscope_user_agent")
+    def _check_itscope_user_agent(self):
+        for company in self.filtered("itscope_user_agent"):
+            word = _robot_word(company.itscope_user_agent)
+            if word:
+                raise ValidationError(
+                    self.env._(
+                        "The ITscope User-Agent must not contain '%(word)s': ITscope delays or blocks requests "
+                        "whose User-Agent looks like a robot.",
+                        word=word,
+                    )
+                )
+
+    @api.constrains("itscope_request_budget", "itscope_request_window", "itscope_base_url")
+    def _check_itscope_limits(self):
+        for company in self:
+            if company.itscope_request_budget < 1 or company.itscope_request_window < 1:
+                raise ValidationError(self.env._("The ITscope request budget and window must be positive."))
+            if urlsplit(company.itscope_base_url or "").scheme not in ("http", "https"):
+                raise ValidationError(self.env._("The ITscope API URL must start with https://."))
+
+    # ------------------------------------------------------------
+    # Client
+    # ------------------------------------------------------------
+
+    def _itscope_user_agent(self):
+        """The configured User-Agent, or the documented default without any word ITscope's filter punishes."""
+        self.ensure_one()
+        if self.itscope_user_agent:
+            return self.itscope_user_agent
+        version = get_manifest("itscope_connector")["version"]
+        agent = "%s - Odoo ITscope Connector - %s" % (self.name, version)
+        return agent if not _robot_word(agent) else "Odoo ITscope Connector - %s" % version
+
+    def _itscope_client(self):
+        """An :class:`ItscopeClient` for this company, sharing this database's request budget and breaker.
+
+        Raises a UserError naming what is missing, so callers need no check of their own.
+        """
+        self.ensure_one()
+        credentials = self.sudo()
+        if not credentials.itscope_account_id or not credentials.itscope_api_key:
+            raise UserError(
+                self.env._(
+                    "ITscope is not configured for %(company)s: enter the account id and API key in "
+                    "Settings > Purchase > ITscope.",
+                    company=self.name,
+                )
+            )
+        gate = self.env["itscope.api.gate"].sudo()._get_request_gate(
+            urlsplit(self.itscope_base_url).netloc, self.itscope_request_budget, self.itscope_request_window
+        )
+        return ItscopeClient(
+            credentials.itscope_account_id,
+            credentials.itscope_api_key,
+            base_url=self.itscope_base_url,
+            user_agent=self._itscope_user_agent(),
+            gate=gate,
+        )
+
+    def _itscope_error_message(self, error):
+        """Plain words for people about an ITscope failure (the error texts never hold the key)."""
+        if isinstance(error, errors.ItscopeBlocked):
+            return self.env._(
+                "ITscope blocked requests from this server until %(time)s because too many were sent. "
+                "Nothing is sent before then; try again afterwards.",
+                time=format_datetime(self.env, error.until.replace(tzinfo=None), dt_format="HH:mm"),
+            )
+        if isinstance(error, errors.ItscopeAuthError):
+            return self.env._(
+                "ITscope refused the account id or API key. Copy both again from your ITscope profile "
+                "(generating a new key invalidates the old one)."
+            )
+        if isinstance(error, errors.ItscopeForbidden):
+            return self.env._(
+                "Your ITscope plan does not allow this (no API access or quota used up): %(detail)s",
+                detail=error.message,
+            )
+        if isinstance(error, errors.ItscopeUnreachable):
+            return self.env._(
+                "ITscope could not be reached (%(detail)s). Check the API URL and this server's internet access.",
+                detail=error.message,
+            )
+        return self.env._("ITscope reported an error: %(detail)s", detail=error.message)
+
+    def _itscope_test_connection(self):
+        """Call ``info/quota``; return ``(ok, message)`` in plain words for the settings page."""
+        self.ensure_one()
+        try:
+            with self._itscope_client() as client:
+                quota = client.quota()
+        except errors.ItscopeError as error:
+            _logger.info("ITscope connection test for company %s failed: %s", self.id, type(error).__name__)
+            return False, self._itscope_error_message(error)
+        if "API access" not in quota:
+            return False, self.env._(
+                "The account id and key are right, but this ITscope plan has no API access. Ask ITscope for an "
+                "API or export plan."
+            )
+        return True, self.env._(
+            "Connected to ITscope as account %(account)s with API access (%(quota)s).",
+            account=self.sudo().itscope_account_id,
+            quota=quota["API access"],
+        )
+
+
+def _robot_word(user_agent):
+    lowered = (user_agent or "").lower()
+    return next((word for word in codes.USER_AGENT_FORBIDDEN_WORDS if word in lowered), None)

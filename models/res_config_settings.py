@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    itscope_account_id = fields.Char(related="company_id.itscope_account_id", readonly=False)
+    itscope_api_key = fields.Char(related="company_id.itscope_api_key", readonly=False, groups="base.group_system")
+    itscope_base_url = fields.Char(related="company_id.itscope_base_url", readonly=False)
+    itscope_user_agent = fields.Char(related="company_id.itscope_user_agent", readonly=False)
+    itscope_request_budget = fields.Integer(related="company_id.itscope_request_budget", readonly=False)
+    itscope_request_window = fields.Integer(related="company_id.itscope_request_window", readonly=False)
+
+    def action_itscope_test_connection(self):
+        """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""
+        self.ensure_one()
+        self.execute()
+        ok, message = self.company_id._itscope_test_connection()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("ITscope connection"),
+                "message": message,
+                "type": "success" if ok else "danger",
+                "sticky": not ok,
+            },
+        }
