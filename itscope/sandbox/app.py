@@ -209,6 +209,11 @@ class Sandbox:
                     return fault
         return None
 
+    def lift_block(self):
+        """Forget the rate window and any block, as if 30 minutes had passed."""
+        with self._lock:
+            self._rate = _RateWindow()
+
     def api_requests(self, path_contains=""):
         """The logged API requests (control-plane calls excluded) whose path contains ``path_contains``."""
         with self._lock:
@@ -324,7 +329,7 @@ def _control_limits(sandbox, request):
                     return text_error(400, "Unknown limit %r" % key)
                 setattr(sandbox.config, key, value)
         elif request.method == "DELETE":
-            sandbox._rate = _RateWindow()
+            sandbox.lift_block()
         return json_response(
             {
                 "rate_limit": sandbox.config.rate_limit,

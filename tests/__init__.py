@@ -1,0 +1,2 @@
+from . import test_connection
+from . import test_settings_tour
