@@ -1,4 +1,6 @@
+import dataclasses
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
@@ -6,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.modules.module import get_manifest
 from odoo.tools import format_datetime
 
-from ..itscope import codes, errors
+from ..itscope import codes, errors, records
 from ..itscope.client import DEFAULT_BASE_URL, ItscopeClient
 
 _logger = logging.getLogger(__name__)
@@ -30,6 +32,12 @@ class ResCompany(models.Model):
         "blocks the address for 30 minutes when that is exceeded.",
     )
     itscope_request_window = fields.Integer(string="ITscope Window (seconds)", default=60)
+    itscope_master_data_interval = fields.Integer(
+        string="ITscope Master Data Interval (hours)",
+        default=24,
+        help="How often distributors, manufacturers and product types are synced; 0 turns the scheduled sync off.",
+    )
+    itscope_master_data_last_run = fields.Datetime(string="ITscope Master Data Last Run", readonly=True, copy=False)
 
     # ------------------------------------------------------------
     # Constraints
@@ -48,9 +56,13 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("itscope_request_budget", "itscope_request_window", "itscope_base_url")
+    @api.constrains(
+        "itscope_request_budget", "itscope_request_window", "itscope_base_url", "itscope_master_data_interval"
+    )
     def _check_itscope_limits(self):
         for company in self:
+            if company.itscope_master_data_interval < 0:
+                raise ValidationError(self.env._("The master data interval cannot be negative."))
             if company.itscope_request_budget < 1 or company.itscope_request_window < 1:
                 raise ValidationError(self.env._("The ITscope request budget and window must be positive."))
             if urlsplit(company.itscope_base_url or "").scheme not in ("http", "https"):
@@ -139,6 +151,57 @@ class ResCompany(models.Model):
             account=self.sudo().itscope_account_id,
             quota=quota["API access"],
         )
+
+    # ------------------------------------------------------------
+    # Syncs
+    # ------------------------------------------------------------
+
+    def _itscope_sync_all(self):
+        """Run every sync of this company once (the demo and "Sync now" buttons); return the sync runs."""
+        self.ensure_one()
+        return self._itscope_sync_master_data()
+
+    def _itscope_sync_master_data(self):
+        """Distributors, manufacturers and product types: fetch all three first, then write what changed."""
+        self.ensure_one()
+
+        def work(run):
+            with self._itscope_client() as client:
+                distributors, problems = records.read_distributors(client.distributors("company"))
+                services, service_problems = records.read_distributors(client.distributors("eservices"))
+                manufacturers, manufacturer_problems = records.read_manufacturers(client.manufacturers())
+                product_types, type_problems = records.read_product_types(client.product_types())
+            services_by_id = {service.itscope_id: service.eservices for service in services}
+            distributors = [
+                dataclasses.replace(distributor, eservices=services_by_id.get(distributor.itscope_id, ()))
+                for distributor in distributors
+            ]
+            for itscope_id, reason in problems + service_problems + manufacturer_problems + type_problems:
+                run._add_error(itscope_id, reason)
+            company_domain = [("company_id", "=", self.id)]
+            self.env["itscope.distributor"]._itscope_upsert(self, distributors, run)
+            self.env["itscope.distributor"].search(company_domain)._itscope_suggest_partners()
+            self.env["itscope.manufacturer"]._itscope_upsert(self, manufacturers, run)
+            self.env["itscope.manufacturer"].search(company_domain)._itscope_map_partners()
+            self.env["itscope.product.type"]._itscope_upsert(self, product_types, run)
+
+        self.itscope_master_data_last_run = fields.Datetime.now()
+        return self.env["itscope.sync.run"]._run(self, "master_data", work)
+
+    def _itscope_master_data_due(self):
+        self.ensure_one()
+        if not self.itscope_account_id or not self.itscope_master_data_interval:
+            return False
+        last = self.itscope_master_data_last_run
+        return not last or last + timedelta(hours=self.itscope_master_data_interval) <= fields.Datetime.now()
+
+    @api.model
+    def _cron_itscope_sync_master_data(self):
+        """Sync one due company per batch; the cron runner commits between batches and calls again while some remain."""
+        due = self.search([("itscope_account_id", "!=", False)]).filtered(lambda company: company._itscope_master_data_due())
+        if due:
+            due[0].with_company(due[0])._itscope_sync_master_data()
+        self.env["ir.cron"]._notify_progress(done=min(len(due), 1), remaining=max(len(due) - 1, 0))
 
 
 def _robot_word(user_agent):

@@ -10,6 +10,7 @@ class ResConfigSettings(models.TransientModel):
     itscope_user_agent = fields.Char(related="company_id.itscope_user_agent", readonly=False)
     itscope_request_budget = fields.Integer(related="company_id.itscope_request_budget", readonly=False)
     itscope_request_window = fields.Integer(related="company_id.itscope_request_window", readonly=False)
+    itscope_master_data_interval = fields.Integer(related="company_id.itscope_master_data_interval", readonly=False)
 
     def action_itscope_test_connection(self):
         """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""
@@ -25,4 +26,17 @@ class ResConfigSettings(models.TransientModel):
                 "type": "success" if ok else "danger",
                 "sticky": not ok,
             },
+        }
+
+    def action_itscope_sync_now(self):
+        """Save the settings, run every sync of the company now and show the runs."""
+        self.ensure_one()
+        self.execute()
+        runs = self.company_id._itscope_sync_all()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("ITscope Sync Runs"),
+            "res_model": "itscope.sync.run",
+            "view_mode": "list,form",
+            "domain": [("id", "in", runs.ids)],
         }

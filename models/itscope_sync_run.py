@@ -1,0 +1,155 @@
+import logging
+import traceback
+
+from odoo import api, fields, models
+
+from ..itscope.errors import ItscopeError
+
+_logger = logging.getLogger(__name__)
+
+MAX_LOG_LINES = 2000  # a run with more bad items keeps the first ones and counts the rest
+
+
+class ItscopeSyncRun(models.Model):
+    """One run of any ITscope sync (master data, catalogue, prices, deals, documents): what it did and what failed.
+
+    Every sync opens a run before its first request and closes it whatever happens, so no run is ever silent: the
+    work itself happens in a savepoint, so a crash rolls the work back but keeps the run, marked failed, with the
+    reason; a failed run leaves an activity for the company's ITscope administrators.
+    """
+
+    _name = "itscope.sync.run"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _description = "ITscope Sync Run"
+    _order = "started_at desc, id desc"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    kind = fields.Selection(
+        [
+            ("master_data", "Master data"),
+            ("catalogue", "Catalogue"),
+            ("prices", "Prices and stock"),
+            ("deals", "Orders"),
+            ("documents", "Documents"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    started_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    ended_at = fields.Datetime(readonly=True)
+    duration = fields.Float(string="Duration (s)", compute="_compute_duration", store=True, aggregator="sum")
+    state = fields.Selection(
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Partially failed"),
+            ("failed", "Failed"),
+        ],
+        default="running",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    created_count = fields.Integer(string="Created", readonly=True)
+    updated_count = fields.Integer(string="Updated", readonly=True)
+    unchanged_count = fields.Integer(string="Unchanged", readonly=True)
+    skipped_count = fields.Integer(string="Skipped", readonly=True)
+    error_count = fields.Integer(string="Errors", readonly=True)
+    error_log = fields.Text(readonly=True, help="One line per item that could not be processed: its ITscope id and why.")
+    failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
+    summary = fields.Char(compute="_compute_summary")
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("started_at", "ended_at")
+    def _compute_duration(self):
+        for run in self:
+            run.duration = (run.ended_at - run.started_at).total_seconds() if run.ended_at else 0.0
+
+    @api.depends("created_count", "updated_count", "unchanged_count", "skipped_count", "error_count", "state")
+    def _compute_summary(self):
+        for run in self:
+            run.summary = self.env._(
+                "%(state)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped, "
+                "%(errors)s errors",
+                state=dict(run._fields["state"]._description_selection(self.env))[run.state],
+                created=run.created_count,
+                updated=run.updated_count,
+                unchanged=run.unchanged_count,
+                skipped=run.skipped_count,
+                errors=run.error_count,
+            )
+
+    @api.depends("kind", "started_at")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for run in self:
+            run.display_name = "%s %s" % (kinds.get(run.kind, ""), fields.Datetime.to_string(run.started_at) or "")
+
+    # ------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------
+
+    @api.model
+    def _run(self, company, kind, work):
+        """Open a run, call ``work(run)`` in a savepoint, close the run; return it.
+
+        ITscope errors (blocked, refused, unreachable) and unexpected crashes both end in a failed run with the
+        reason; bad items that ``work`` reports through :meth:`_add_error` make the run partially failed.
+        """
+        run = self.sudo().create({"company_id": company.id, "kind": kind})
+        try:
+            with self.env.cr.savepoint():
+                work(run)
+        except ItscopeError as error:
+            run._fail(company._itscope_error_message(error))
+        except Exception as error:  # noqa: BLE001 - any crash must end in a visible failed run, not a silent one
+            _logger.exception("ITscope %s sync for company %s crashed", kind, company.id)
+            run._fail("%s: %s\n\n%s" % (type(error).__name__, error, traceback.format_exc(limit=5)))
+        else:
+            run._finish()
+        return run
+
+    def _count(self, created=0, updated=0, unchanged=0, skipped=0):
+        self.ensure_one()
+        self.write(
+            {
+                "created_count": self.created_count + created,
+                "updated_count": self.updated_count + updated,
+                "unchanged_count": self.unchanged_count + unchanged,
+                "skipped_count": self.skipped_count + skipped,
+            }
+        )
+
+    def _add_error(self, itscope_id, reason):
+        """Log one bad item (it is skipped, the run goes on)."""
+        self.ensure_one()
+        lines = (self.error_log or "").splitlines()
+        vals = {"error_count": self.error_count + 1}
+        if len(lines) < MAX_LOG_LINES:
+            vals["error_log"] = "\n".join(lines + ["%s: %s" % (itscope_id or "?", reason)])
+        self.write(vals)
+
+    def _finish(self):
+        self.write(
+            {"state": "partial" if self.error_count else "done", "ended_at": fields.Datetime.now()}
+        )
+        if self.error_count:
+            self._notify_administrators()
+
+    def _fail(self, reason):
+        self.write({"state": "failed", "failure": reason, "ended_at": fields.Datetime.now()})
+        self._notify_administrators()
+
+    def _notify_administrators(self):
+        group = self.env.ref("itscope_connector.group_itscope_manager")
+        admins = group.users.filtered(lambda user: self.company_id in user.company_ids and not user.share)
+        for admin in admins:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=admin.id,
+                summary=self.env._("ITscope sync needs a look: %(run)s", run=self.display_name),
+                note=self.failure or self.error_log,
+            )

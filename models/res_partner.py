@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    itscope_supplier_id = fields.Char(
+        string="ITscope Distributor ID", index=True, copy=False, help="The distributor's id on ITscope."
+    )
+    itscope_is_manufacturer = fields.Boolean(string="ITscope Manufacturer", copy=False)
+    itscope_distributor_ids = fields.One2many("itscope.distributor", "partner_id", string="ITscope Distributors")
+    itscope_distributor_count = fields.Integer(compute="_compute_itscope_distributor_count")
+
+    def _compute_itscope_distributor_count(self):
+        counts = dict(
+            self.env["itscope.distributor"]._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"])
+        )
+        for partner in self:
+            partner.itscope_distributor_count = counts.get(partner, 0)
+
+    def action_itscope_open_distributors(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("ITscope Distributors"),
+            "res_model": "itscope.distributor",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", self.id)],
+        }
