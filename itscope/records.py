@@ -77,7 +77,7 @@ def _raw_id(entry):
     if not isinstance(entry, dict):
         return None
     inner = entry.get("supplier") or entry.get("manufacturer") or entry
-    return _text(inner.get("id")) if isinstance(inner, dict) else None
+    return (_text(inner.get("id")) or None) if isinstance(inner, dict) else None
 
 
 def _eservice_names(supplier):
