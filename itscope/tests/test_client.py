@@ -1,6 +1,8 @@
 """The client against the sandbox over real HTTP on 127.0.0.1: auth, errors, breaker, retries, batching, paging."""
 
 import io
+import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -19,6 +21,7 @@ from itscope.gate import MemoryStore, RequestGate
 from itscope.sandbox import SandboxConfig, running_sandbox
 
 ACCOUNT, KEY = "4711", "s3cr3t-key-for-tests"
+JSON_EXPORT = "5a9d1000-c0de-4e57-8a7e-000000000103"  # the sandbox's full standard export as JSON
 
 
 class FakeClock:
@@ -198,6 +201,10 @@ def test_post_is_never_retried_and_a_lost_answer_is_reported_as_unknown(sb):
     box.faults.append(_fault("/business/deals/purchase/send", 0, delay=1.5, after_handling=True))
     with make_client(url, timeout=(2, 0.5)) as client, pytest.raises(ItscopeUnreachable, match="unknown"):
         client.send_order(b"<ORDER/>")
+    # The sandbox logs the request once it has finished handling it, after the client gave up.
+    deadline = time.monotonic() + 5
+    while len(box.api_requests("/send")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(box.api_requests("/send")) == 2
 
 
@@ -209,13 +216,17 @@ def test_unreachable_host_is_a_clear_error():
 
 
 def test_export_download_streams_to_a_file(sb):
-    box, url = sb
-    exports = box.state.get("exports") if hasattr(box, "state") else None
+    _box, url = sb
     target = io.BytesIO()
     with make_client(url) as client:
-        export_id = client_export_id(exports)
-        written = client.download_export(export_id, target, chunk_size=4096)
-    assert written == len(target.getvalue()) > 0
+        written = client.download_export(JSON_EXPORT, target, chunk_size=4096)
+        assert written == len(target.getvalue())
+        assert len(json.loads(target.getvalue())["product"]) == 300
+        with pytest.raises(ValueError, match="neither an ITscope export id"):
+            client.download_export("not-an-export", io.BytesIO())
+        target = io.BytesIO()
+        client.download_export(url + "/products/exports/" + JSON_EXPORT + "?products=7", target)
+        assert len(json.loads(target.getvalue())["product"]) == 7
 
 
 def test_search_filter_encoding():
@@ -232,8 +243,3 @@ def _fault(path, status, **kwargs):
 
     return Fault(path_contains=path, status=status, **kwargs)
 
-
-def client_export_id(exports):
-    from itscope.sandbox import catalogue
-
-    return catalogue.EXPORTS_BY_NAME["standard-json"]
