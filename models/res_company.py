@@ -176,7 +176,8 @@ class ResCompany(models.Model):
                 dataclasses.replace(distributor, eservices=services_by_id.get(distributor.itscope_id, ()))
                 for distributor in distributors
             ]
-            for itscope_id, reason in problems + service_problems + manufacturer_problems + type_problems:
+            # Both distributor views list the same companies: report a bad entry once.
+            for itscope_id, reason in dict.fromkeys(problems + service_problems + manufacturer_problems + type_problems):
                 run._add_error(itscope_id, reason)
             company_domain = [("company_id", "=", self.id)]
             self.env["itscope.distributor"]._itscope_upsert(self, distributors, run)
