@@ -1,0 +1,200 @@
+"""XML plumbing shared by the openTRANS builders and parsers: namespace-based lookups, value formats, XSD checks.
+
+Documents arrive from distributors we do not control, so they are read with the package's hardened parser
+(:func:`itscope.xmlsafe.parse_xml`: no entities, no network, no DOCTYPE). Lookups go by namespace URI and local name,
+never by prefix: ITscope writes BMEcat elements as ``bme:``, other senders as ``ns2:``, ``bmecat:`` or even in the
+openTRANS namespace, and every one of those must read the same.
+"""
+
+import functools
+import pathlib
+import threading
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from ..errors import ItscopeDocumentError
+from ..xmlsafe import parse_xml
+
+OT_NS = "http://www.opentrans.org/XMLSchema/2.1"
+BME_NS = "http://www.bmecat.org/bmecat/2005"
+NSMAP = {None: OT_NS, "bme": BME_NS}
+SCHEMA_FILE = "opentrans_2_1.xsd"
+
+# Where a fact may live: openTRANS, BMEcat, or no namespace at all (hand-written documents).
+_KNOWN_NAMESPACES = (OT_NS, BME_NS, None)
+
+
+# ------------------------------------------------------------
+# Namespace-based lookups
+# ------------------------------------------------------------
+
+
+def local_name(element):
+    return etree.QName(element).localname
+
+
+def _step_matches(element, name, attr):
+    if not isinstance(element.tag, str):
+        return False
+    qname = etree.QName(element)
+    if qname.localname != name or qname.namespace not in _KNOWN_NAMESPACES:
+        return False
+    if attr is None:
+        return True
+    key, value = attr
+    return (element.get(key) or "").lower() == value.lower()
+
+
+def _parse_step(step):
+    """``NAME`` or ``NAME[@attr=value]`` (value compared case-insensitively: senders write ``ean`` and ``EAN``)."""
+    if not step.endswith("]"):
+        return step, None
+    name, _sep, predicate = step[:-1].partition("[@")
+    key, _sep, value = predicate.partition("=")
+    return name, (key, value)
+
+
+def find_all(element, path):
+    """All elements reached from ``element`` (may be ``None``) along ``path`` (``A/B[@type=x]/C``), in order."""
+    current = [element] if element is not None else []
+    for step in path.split("/"):
+        name, attr = _parse_step(step)
+        current = [child for parent in current for child in parent if _step_matches(child, name, attr)]
+    return current
+
+
+def find(element, *paths):
+    """The first element found by the first path that finds one: senders put the same fact in different places."""
+    for path in paths:
+        found = find_all(element, path)
+        if found:
+            return found[0]
+    return None
+
+
+def text(element):
+    """Stripped text with inner whitespace runs collapsed (senders wrap long values), ``None`` when empty."""
+    if element is None or element.text is None:
+        return None
+    value = " ".join(element.text.split())
+    return value or None
+
+
+def find_text(element, *paths):
+    """The first non-empty text among ``paths``, tried in order."""
+    for path in paths:
+        for found in find_all(element, path):
+            value = text(found)
+            if value is not None:
+                return value
+    return None
+
+
+def texts(element, path):
+    """Every non-empty text along ``path``."""
+    return [value for value in (text(found) for found in find_all(element, path)) if value is not None]
+
+
+# ------------------------------------------------------------
+# Value conversion (both directions)
+# ------------------------------------------------------------
+
+
+def to_decimal(value):
+    """A Decimal from a document text or a caller's number (floats go through ``str`` so 0.1 stays 0.1)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError("%r is not a number" % (value,)) from exc
+
+
+def parse_date(value):
+    """A ``date`` for ``YYYY-MM-DD``, a ``datetime`` (naive or aware, as written) for a timestamp; ValueError else."""
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    return datetime.fromisoformat(value)
+
+
+def format_decimal(value):
+    """Plain positional notation: the XSD's ``xsd:decimal`` refuses exponents such as ``1E+2``."""
+    return format(to_decimal(value), "f")
+
+
+def format_date(value):
+    """``YYYY-MM-DDThh:mm:ss`` (plus the offset of an aware datetime), or ``YYYY-MM-DD`` for a date."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+# ------------------------------------------------------------
+# Building
+# ------------------------------------------------------------
+
+
+def sub(parent, name, value=None, ns=OT_NS, max_length=None, **attrs):
+    """Append ``<name>`` with ``value`` rendered for openTRANS; ``max_length`` cuts text to the XSD's limit.
+
+    Attributes whose value is empty are left out, so callers can pass optional ones straight through.
+    """
+    element = etree.SubElement(parent, "{%s}%s" % (ns, name), {k: str(v) for k, v in attrs.items() if v})
+    if value is None:
+        return element
+    if isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif isinstance(value, Decimal | int):
+        element.text = format_decimal(value)
+    elif isinstance(value, date):
+        element.text = format_date(value)
+    else:
+        element.text = str(value)[:max_length] if max_length else str(value)
+    return element
+
+
+def bme(parent, name, value=None, max_length=None, **attrs):
+    """:func:`sub` in the BMEcat namespace."""
+    return sub(parent, name, value, ns=BME_NS, max_length=max_length, **attrs)
+
+
+def new_root(name, **attrs):
+    return etree.Element("{%s}%s" % (OT_NS, name), {"version": "2.1", **attrs}, nsmap=NSMAP)
+
+
+def serialize(root):
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# ------------------------------------------------------------
+# XSD validation
+# ------------------------------------------------------------
+
+
+_VALIDATION_LOCK = threading.Lock()  # an XMLSchema keeps its error log on itself: one validation at a time
+
+
+@functools.lru_cache(maxsize=4)
+def _schema(xsd_dir):
+    # The schema files are the caller's trusted copy, not a sender's: xmldsig's own DTD may load, the net never.
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(pathlib.Path(xsd_dir) / SCHEMA_FILE), parser))
+
+
+def validate(xml_bytes, xsd_dir):
+    """Check a document against openTRANS 2.1 in ``xsd_dir``; return readable errors (empty when valid).
+
+    The schema is loaded once per directory. A document that cannot even be parsed yields its parse error as the
+    only entry, so a caller answering "is this valid?" needs no second error path.
+    """
+    try:
+        root = parse_xml(xml_bytes)
+    except ItscopeDocumentError as exc:
+        return [exc.message]
+    schema = _schema(str(pathlib.Path(xsd_dir).resolve()))
+    with _VALIDATION_LOCK:
+        if schema.validate(root):
+            return []
+        return ["line %d: %s" % (error.line, error.message) for error in schema.error_log]
