@@ -1,0 +1,131 @@
+"""Export readers: every format yields the same products as the API, bad rows are reported, memory stays flat."""
+
+import dataclasses
+import io
+import json
+import tracemalloc
+import zipfile
+
+import pytest
+
+from itscope.client import ItscopeClient
+from itscope.exports import BadRow, iter_export, sniff_format
+from itscope.products import read_product
+from itscope.sandbox import SandboxConfig, running_sandbox
+from itscope.sandbox.catalogue import catalogue_for
+from itscope.sandbox.products import EXPORTS
+
+EXPORT_IDS = {(view, form): export_id for export_id, (view, form) in EXPORTS.items()}
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with running_sandbox(SandboxConfig(products=120)) as running:
+        yield running
+
+
+def download(url, view, form, tmp_path, query=""):
+    target = tmp_path / ("%s.%s" % (view, form))
+    with ItscopeClient("sandbox", "sandbox-key", base_url=url) as client, open(target, "wb") as handle:
+        client.download_export(url + "/products/exports/" + EXPORT_IDS[(view, form)] + query, handle)
+    return target
+
+
+def comparable(product):
+    """CSV dates carry minutes only: compare offers with their times cut to the minute."""
+    offers = tuple(
+        dataclasses.replace(
+            offer,
+            price_updated=offer.price_updated and offer.price_updated.replace(second=0),
+            stock_updated=offer.stock_updated and offer.stock_updated.replace(second=0),
+        )
+        for offer in product.offers
+    )
+    return dataclasses.replace(product, offers=offers)
+
+
+@pytest.mark.parametrize("form", ["json", "xml", "csv"])
+def test_each_format_reads_like_the_api(sandbox, tmp_path, form):
+    box, url = sandbox
+    path = download(url, "standard", form, tmp_path)
+    assert sniff_format(path) == form
+    rows = list(iter_export(path))
+    assert not [row for row in rows if isinstance(row, BadRow)]
+    expected = [comparable(read_product(product)) for product in catalogue_for(box).products()]
+    assert [comparable(read_product(row)) for row in rows] == expected
+
+
+@pytest.mark.parametrize("form", ["json", "xml", "csv"])
+def test_update_view_carries_prices_and_stock(sandbox, tmp_path, form):
+    _box, url = sandbox
+    rows = list(iter_export(download(url, "standardUpdate", form, tmp_path)))
+    product = read_product(rows[0])
+    assert product.offers and all(offer.price is not None for offer in product.offers)
+
+
+def test_cut_off_json_keeps_what_came_before_and_says_so(sandbox, tmp_path):
+    _box, url = sandbox
+    path = download(url, "standard", "json", tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    rows = list(iter_export(path))
+    assert isinstance(rows[-1], BadRow) and "cut off" in rows[-1].reason
+    assert 10 < len(rows) - 1 < 120
+    assert all(isinstance(row, dict) for row in rows[:-1])
+
+
+def test_cut_off_xml_keeps_what_came_before_and_says_so(sandbox, tmp_path):
+    _box, url = sandbox
+    path = download(url, "standard", "xml", tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    rows = list(iter_export(path))
+    assert isinstance(rows[-1], BadRow) and "cut off" in rows[-1].reason
+    assert all(isinstance(row, dict) for row in rows[:-1]) and len(rows) > 10
+
+
+def test_xml_with_doctype_is_refused(tmp_path):
+    path = tmp_path / "evil.xml"
+    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><products/>')
+    rows = list(iter_export(path))
+    assert len(rows) == 1 and "DOCTYPE" in rows[0].reason
+
+
+def test_bad_csv_row_costs_only_its_product(sandbox, tmp_path):
+    _box, url = sandbox
+    path = download(url, "standard", "csv", tmp_path, query="?products=5")
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    lines = members["product.csv"].decode().split("\r\n")
+    lines[2] += ",one too many"
+    members["product.csv"] = "\r\n".join(lines).encode()
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    rows = list(iter_export(broken))
+    bad = [row for row in rows if isinstance(row, BadRow)]
+    assert len(rows) == 5 and len(bad) == 1
+    assert "line 3" in bad[0].reason and bad[0].puid
+    good = [read_product(row) for row in rows if isinstance(row, dict)]
+    assert all(product.offers for product in good), "the other products keep their offers"
+
+
+def test_not_an_export(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(ValueError, match="neither"):
+        iter_export(path)
+
+
+def test_json_memory_stays_flat_over_a_large_export(sandbox, tmp_path):
+    """Reading 20,000 products must not hold the file: the peak is that of a few products, not of the whole."""
+    _box, url = sandbox
+    path = download(url, "standard", "json", tmp_path, query="?products=20000")
+    size = path.stat().st_size
+    tracemalloc.start()
+    count = sum(1 for _row in iter_export(path))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 20000
+    assert peak < 8 * (1 << 20) < size / 4, (peak, size)
