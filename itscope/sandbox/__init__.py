@@ -15,7 +15,9 @@ __all__ = ["Sandbox", "SandboxConfig", "running_sandbox", "serve"]
 
 def serve(config, host="127.0.0.1", port=8899):
     """Serve a sandbox until interrupted (threaded, so a slow export never stalls other calls)."""
-    server = make_server(host, port, Sandbox(config), threaded=True)
+    sandbox = Sandbox(config)
+    server = make_server(host, port, sandbox, threaded=True)
+    sandbox.config.public_url = "http://%s:%d" % (host, server.server_port)
     server.serve_forever()
 
 
@@ -31,6 +33,7 @@ def running_sandbox(config=None, host="127.0.0.1", port=0):
     """Run a sandbox on a free loopback port in a background thread; yields ``(sandbox, base_url)``."""
     sandbox = Sandbox(config or SandboxConfig())
     server = make_server(host, port, sandbox, threaded=True, request_handler=_QuietHandler)
+    sandbox.config.public_url = "http://%s:%d" % (host, server.server_port)
     thread = threading.Thread(target=server.serve_forever, name="itscope-sandbox", daemon=True)
     thread.start()
     try:

@@ -32,6 +32,7 @@ class SandboxConfig:
     rate_window: int = 60  # seconds
     block_minutes: int = 30
     has_api_access: bool = True  # False: info/quota lacks "API access", every other call answers 403
+    public_url: str = ""  # set once serving ("http://127.0.0.1:8899"): media URLs then point at the sandbox itself
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Sandbox:
             Rule("/_sandbox/faults", endpoint=_control_faults),
             Rule("/_sandbox/limits", endpoint=_control_limits),
             Rule(API_PREFIX + "/info/quota", endpoint=_info_quota, methods=["GET"]),
+            *products.control_rules(),
         ]
         for module in (products, business):
             for rule in module.rules():
@@ -325,7 +327,7 @@ def _control_limits(sandbox, request):
     with sandbox._lock:
         if request.method == "POST":
             for key, value in request.get_json().items():
-                if not hasattr(sandbox.config, key) or key in ("account_id", "api_key", "products", "seed"):
+                if not hasattr(sandbox.config, key) or key in ("account_id", "api_key", "products", "seed", "public_url"):
                     return text_error(400, "Unknown limit %r" % key)
                 setattr(sandbox.config, key, value)
         elif request.method == "DELETE":

@@ -41,6 +41,7 @@ import time
 from collections import namedtuple
 
 PARTNER_TEST_ID = 10000735
+MEDIA_BASE = "https://media.itscope.com/img"  # ITscope's image host, for catalogues not served over HTTP
 PUID_BASE = 10_000_000_000
 PLZ_SUFFIX = 999
 PLZ_SHARE = 50  # one price-list-line product per 50 catalogue products: about 2 %
@@ -415,7 +416,13 @@ def catalogue_for(sandbox):
     if catalogue is None:
         now = int(sandbox.clock.now().timestamp())
         catalogue = sandbox.state.setdefault(
-            "catalogue", Catalogue(sandbox.config.seed, sandbox.config.products, now - now % _DAY)
+            "catalogue",
+            Catalogue(
+                sandbox.config.seed,
+                sandbox.config.products,
+                now - now % _DAY,
+                media_base=sandbox.config.public_url + "/_sandbox/media" if sandbox.config.public_url else MEDIA_BASE,
+            ),
         )
     return catalogue
 
@@ -438,9 +445,11 @@ def ean_check_digit(digits):
 class Catalogue:
     """One sandbox's distributors, manufacturers, product types and products (see the module docstring)."""
 
-    def __init__(self, seed, size, anchor):
-        """``anchor``: epoch seconds every generated timestamp counts from (the sandbox's UTC midnight)."""
+    def __init__(self, seed, size, anchor, media_base=MEDIA_BASE):
+        """``anchor``: epoch seconds every generated timestamp counts from (the sandbox's UTC midnight);
+        ``media_base``: where image URLs point (a running sandbox serves them itself, so nothing leaves the machine)."""
         self.seed = seed
+        self.media_base = media_base
         self.size = min(size, MAX_PRODUCTS)
         self.plz_size = self.size // PLZ_SHARE
         self.anchor = anchor
@@ -588,13 +597,13 @@ class Catalogue:
         if not is_plz:
             product["standardPdfDatasheet"] = "https://datasheet.itscope.com/2.1/t/%s.pdf" % token
             if contract is None and r() < 0.85:  # the others have no images: ITscope's export lock on media
-                media = "https://media.itscope.com/img/%d/%s" % (puid, token)
-                product["imageThumb"] = media + "-thumb.jpg"
+                media = "%s/%d/%s" % (self.media_base, puid, token)
+                product["imageThumb"] = media + "-thumb.png"
                 product["imageThumbWidth"], product["imageThumbHeight"] = 120, 90
-                product["imageHighRes1"] = media + "-1.jpg"
+                product["imageHighRes1"] = media + "-1.png"
                 product["imageWidth1"], product["imageHeight1"] = 1200, 900
                 if r() < 0.5:
-                    product["image2"] = media + "-2.jpg"
+                    product["image2"] = media + "-2.png"
                     product["imageWidth2"], product["imageHeight2"] = 1200, 900
         product["entryDate"] = _iso(self.anchor - (30 + int(r() * 2000)) * _DAY)
         product["rank"] = 1 + int(r() * 100_000)

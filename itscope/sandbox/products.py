@@ -64,6 +64,7 @@ Control plane (``control_rules()``: absolute paths, no auth, as the core's own `
 the sandbox clock; ``GET`` reports ``{"generation": G}``.
 """
 
+import base64
 import contextlib
 import csv
 import functools
@@ -150,7 +151,23 @@ def rules():
 
 def control_rules():
     """Control-plane rules with absolute paths (the core must not prefix them with /2.1)."""
-    return [Rule("/_sandbox/catalogue/tick", endpoint=_control_tick, methods=["GET", "POST"])]
+    return [
+        Rule("/_sandbox/catalogue/tick", endpoint=_control_tick, methods=["GET", "POST"]),
+        Rule("/_sandbox/media/<path:name>", endpoint=_media, methods=["GET"]),
+    ]
+
+
+# A 1x1 transparent PNG: the sandbox's stand-in for every product image.
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+def _media(sandbox, request, name):
+    """Product images, served by the sandbox itself so an image download never leaves the machine."""
+    if not name.endswith(".png"):
+        raise NotFound("No such image")
+    return Response(_PNG, mimetype="image/png")
 
 
 def _answers_bad_input(handler):

@@ -10,8 +10,6 @@ import zipfile
 import pytest
 import requests
 from lxml import etree
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 from itscope.sandbox import SandboxConfig, running_sandbox
 from itscope.sandbox import catalogue as cat
@@ -84,11 +82,19 @@ def products(api):
     return json.loads(api.export("standard", "json"))["product"]
 
 
-def _tick(sandbox):
-    """POST /_sandbox/catalogue/tick, through the control rule's handler (the core wires the route itself)."""
-    endpoint = routes.control_rules()[0].endpoint
-    response = endpoint(sandbox, Request(EnvironBuilder(method="POST", path="/_sandbox/catalogue/tick").get_environ()))
+def _tick(base_url):
+    """POST /_sandbox/catalogue/tick over HTTP, as a test driving a running sandbox would."""
+    response = requests.post(base_url.replace("/2.1", "/_sandbox/catalogue/tick"), timeout=30)
     assert response.status_code == 200
+    return response.json()["generation"]
+
+
+def test_images_are_served_by_the_sandbox_itself(sandbox, products):
+    _box, base_url = sandbox
+    image = next(p["imageHighRes1"] for p in products if p.get("imageHighRes1"))
+    assert image.startswith(base_url.replace("/2.1", "/_sandbox/media/"))
+    response = requests.get(image, timeout=10)
+    assert response.headers["Content-Type"] == "image/png" and response.content.startswith(b"\x89PNG")
 
 
 def _gs1_valid(code):
@@ -222,11 +228,13 @@ def test_every_generated_field_has_a_csv_column(products):
 def test_same_seed_same_catalogue_other_seed_another(api):
     ids = ",".join(str(cat.PUID_BASE + index * 1000) for index in range(0, SIZE, 7))
     mine = api.json("products/ids/%s/standard.json" % ids)
-    with running_sandbox(SandboxConfig(products=SIZE)) as (_sandbox, url):
-        twin = Api(url).json("products/ids/%s/standard.json" % ids)
+    with running_sandbox(SandboxConfig(products=SIZE)) as (_sandbox, twin_url):
+        twin = Api(twin_url).json("products/ids/%s/standard.json" % ids)
     with running_sandbox(SandboxConfig(products=SIZE, seed=2)) as (_sandbox, url):
         other = Api(url).json("products/ids/%s/standard.json" % ids)
-    assert twin == mine
+    # Image URLs name the serving sandbox's own port; everything else is the same.
+    own_host, twin_host = api.base_url.split("/2.1")[0], twin_url.split("/2.1")[0]
+    assert json.loads(json.dumps(twin).replace(twin_host, own_host)) == mine
     names = [(a["productName"], b["productName"]) for a, b in zip(mine["product"], other["product"])]
     assert sum(a != b for a, b in names) > len(names) * 0.9
 
@@ -506,7 +514,7 @@ def test_a_tick_changes_price_or_stock_of_about_a_tenth_of_the_offers():
         api = Api(base_url)
         before = _offers_of(json.loads(api.export("standardUpdate", "json"))["product"])
         ticked_at = sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-        _tick(sandbox)
+        _tick(base_url)
         update = json.loads(api.export("standardUpdate", "json"))["product"]
         after = _offers_of(update)
 
@@ -528,7 +536,7 @@ def test_a_tick_changes_price_or_stock_of_about_a_tenth_of_the_offers():
         product = next(p for p in update if any(i["id"] in changed for i in p["supplierItem"]))
         realtime = api.json("products/id/%d/standardUpdate.json" % product["puid"], realtime="true")
         assert realtime["product"] == [product]
-        _tick(sandbox)
+        _tick(base_url)
         again = _offers_of(json.loads(api.export("standardUpdate", "json"))["product"])
         changed_again = {offer_id for offer_id in after if after[offer_id] != again[offer_id]}
         assert changed_again and not changed_again & set(changed)  # each generation moves another tenth
