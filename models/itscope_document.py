@@ -1,0 +1,380 @@
+import base64
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..itscope.errors import ItscopeDocumentError, ItscopeError, ItscopeNotFound, ItscopeUnreachable
+from ..itscope.opentrans import parse_document
+
+_logger = logging.getLogger(__name__)
+
+DOCUMENT_TYPES = [
+    ("ORDER", "Order"),
+    ("ORDERRESPONSE", "Order response"),
+    ("DISPATCHNOTIFICATION", "Dispatch notification"),
+    ("INVOICE", "Invoice"),
+]
+# Where a state may go next. Outgoing ORDERs: new → sending → sent | send_failed | send_unknown, and a retry goes from
+# send_failed or send_unknown back to sending (the retry looks the deal up first, see _send_order). Incoming documents:
+# new → processed | failed, and "Reprocess" goes from failed to processed or failed again.
+_TRANSITIONS = {
+    "new": {"sending", "processed", "failed"},
+    "sending": {"sent", "send_failed", "send_unknown"},
+    "send_failed": {"sending"},
+    "send_unknown": {"sending"},
+    "failed": {"processed", "failed"},
+    "sent": set(),
+    "processed": set(),
+}
+FETCH_BATCH = 20  # documents per cron batch; the cron runner commits between batches
+RETRY_MINUTES = 15  # a document ITscope lists but does not serve yet (204) is asked for again after this
+
+
+class ItscopeDocument(models.Model):
+    """One openTRANS document exchanged with ITscope: the ORDER we sent or a distributor's answer to it.
+
+    Shaped like edi_oca's exchange record: it holds the XML as an attachment, an explicit state, the error that stopped
+    it, and is the only place where that state changes (:meth:`_set_state`). Incoming documents are listed by the
+    deal mirror (once: the transaction id is unique per company and type), downloaded once, processed once; a failed
+    one keeps its reason and can be reprocessed.
+    """
+
+    _name = "itscope.document"
+    _description = "ITscope Document"
+    _order = "exchanged_at desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    purchase_id = fields.Many2one(
+        "purchase.order", string="Purchase Order", readonly=True, index=True, check_company=True, ondelete="restrict"
+    )
+    direction = fields.Selection([("out", "Sent"), ("in", "Received")], required=True, readonly=True)
+    doc_type = fields.Selection(DOCUMENT_TYPES, string="Type", required=True, readonly=True)
+    transaction_id = fields.Char(string="ITscope Transaction ID", readonly=True, index=True, copy=False)
+    itscope_order_id = fields.Char(string="ITscope Order ID", readonly=True, index=True)
+    document_url = fields.Char(readonly=True)
+    exchanged_at = fields.Datetime(
+        string="Date", readonly=True, help="When the ORDER was sent, or when ITscope last updated the document."
+    )
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("sending", "Sending"),
+            ("sent", "Sent"),
+            ("send_failed", "Send failed"),
+            ("send_unknown", "Outcome unknown"),
+            ("processed", "Processed"),
+            ("failed", "Failed"),
+        ],
+        default="new",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    error = fields.Text(readonly=True)
+    warnings = fields.Text(readonly=True, help="Soft problems of a document that was still processed.")
+    next_try_at = fields.Datetime(readonly=True, help="ITscope had not issued the document yet; asked again then.")
+    xml_file = fields.Binary(string="XML", attachment=True, readonly=True)
+    xml_filename = fields.Char(compute="_compute_filenames")
+    pdf_file = fields.Binary(string="PDF", attachment=True, readonly=True)
+    pdf_filename = fields.Char(compute="_compute_filenames")
+    bill_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, check_company=True)
+
+    _sql_constraints = [
+        (
+            "transaction_uniq",
+            "UNIQUE(company_id, doc_type, transaction_id)",
+            "An ITscope document is recorded once per company.",
+        ),
+    ]
+
+    def init(self):
+        # One outgoing ORDER per purchase order: two transactions that both try to start a first send cannot both
+        # create one (the second waits for the first and then fails), whatever happens above the database.
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS itscope_document_one_order_per_po
+               ON itscope_document (purchase_id) WHERE direction = 'out'"""
+        )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("doc_type", "transaction_id", "purchase_id.name")
+    def _compute_display_name(self):
+        types = dict(self._fields["doc_type"]._description_selection(self.env))
+        for document in self:
+            reference = document.transaction_id or document.purchase_id.name or ""
+            document.display_name = "%s %s" % (types.get(document.doc_type, ""), reference)
+
+    @api.depends("doc_type", "direction", "transaction_id", "purchase_id.name")
+    def _compute_filenames(self):
+        for document in self:
+            reference = document.purchase_id.name if document.direction == "out" else document.transaction_id
+            document.xml_filename = "%s-%s.xml" % (document.doc_type, reference)
+            document.pdf_filename = "%s-%s.pdf" % (document.doc_type, reference)
+
+    # ------------------------------------------------------------
+    # State
+    # ------------------------------------------------------------
+
+    def _set_state(self, state, **vals):
+        """The one place that changes a document's state; refuses a move the state diagram does not allow."""
+        for document in self:
+            if state not in _TRANSITIONS[document.state]:
+                raise ValidationError(
+                    self.env._(
+                        "ITscope document %(name)s cannot go from %(old)s to %(new)s.",
+                        name=document.display_name,
+                        old=document.state,
+                        new=state,
+                    )
+                )
+        self.write({**vals, "state": state})
+
+    # ------------------------------------------------------------
+    # Sending the ORDER
+    # ------------------------------------------------------------
+
+    def _send_order(self):
+        """Send the purchase order's ORDER through ITscope, exactly once; the caller holds the PO's row lock.
+
+        Every attempt first searches ITscope for a deal with our order number (``ownOrderId`` = PO name, same
+        distributor) and adopts it instead of sending when there is one. That search is what makes a send survive our
+        own failures: a transaction that rolls back after ITscope accepted the ORDER (a crash, a worker killed by the
+        time limit, a serialization retry), or an answer lost on the way back (``send_unknown``), leaves no trace in
+        Odoo that could be trusted, but it leaves the deal at ITscope, and the next attempt finds it there. "sending"
+        is written and flushed before the request, so a constraint that would refuse the record (one ORDER per PO)
+        fails before anything leaves, and a second attempt in this transaction is refused. Writing it through a second
+        connection would make it survive a rollback, but this transaction could not see it and it would contradict
+        the PO after one; ITscope stays the record of what was sent. A search that cannot be made stops the attempt
+        without sending.
+        """
+        self.ensure_one()
+        order = self.purchase_id
+        previous = self.state
+        xml = order._itscope_order_xml()
+        self._set_state(
+            "sending",
+            xml_file=base64.b64encode(xml),
+            exchanged_at=fields.Datetime.now(),
+            error=False,
+        )
+        self.env.flush_all()
+        posted = False
+        try:
+            with self.company_id._itscope_client() as client:
+                deal = order._itscope_find_deal(client)
+                if deal is None:
+                    if self.company_id.itscope_validate_orders:
+                        client.validate_order_schema(xml)
+                    posted = True
+                    deal = client.send_order(xml)
+        except (ItscopeError, ValueError) as error:
+            # Unknown: the ORDER left and no usable answer came back (none, or one that is not a deal), or an
+            # earlier unknown send was not cleared up by this attempt's search.
+            lost = posted and isinstance(error, (ItscopeUnreachable, ValueError))
+            unknown = lost or (previous == "send_unknown" and not posted)
+            if isinstance(error, ItscopeError):
+                reason = self.company_id._itscope_error_message(error)
+            else:
+                reason = self.env._("ITscope's answer could not be read: %(error)s", error=error)
+            self._set_state("send_unknown" if unknown else "send_failed", error=reason)
+            order._itscope_notify_send_problem(self)
+            return False
+        order_entries = _deal_documents(deal, "order")
+        self._set_state(
+            "sent",
+            itscope_order_id=deal.get("orderId"),
+            transaction_id=order_entries[0].get("transactionId") if order_entries else False,
+        )
+        order._itscope_update_from_deal(deal, adopted=not posted)
+        return True
+
+    # ------------------------------------------------------------
+    # Receiving documents
+    # ------------------------------------------------------------
+
+    @api.model
+    def _itscope_register(self, order, deal):
+        """Record the deal's answer documents not recorded yet (state new); return how many were new."""
+        wanted = {}
+        for doc_type, key in (
+            ("ORDERRESPONSE", "orderresponse"),
+            ("DISPATCHNOTIFICATION", "dispatchnotification"),
+            ("INVOICE", "invoice"),
+        ):
+            for entry in _deal_documents(deal, key):
+                if entry.get("transactionId") and entry.get("documentUrl"):
+                    wanted[(doc_type, entry["transactionId"])] = entry
+        if not wanted:
+            return 0
+        known = self.search(
+            [
+                ("company_id", "=", order.company_id.id),
+                ("transaction_id", "in", [transaction_id for _type, transaction_id in wanted]),
+            ]
+        )
+        known_keys = {(document.doc_type, document.transaction_id) for document in known}
+        created = self.create(
+            [
+                {
+                    "company_id": order.company_id.id,
+                    "purchase_id": order.id,
+                    "direction": "in",
+                    "doc_type": doc_type,
+                    "transaction_id": transaction_id,
+                    "itscope_order_id": deal.get("orderId"),
+                    "document_url": entry["documentUrl"],
+                    "exchanged_at": order._itscope_datetime(entry.get("lastUpdate")),
+                }
+                for (doc_type, transaction_id), entry in wanted.items()
+                if (doc_type, transaction_id) not in known_keys
+            ]
+        )
+        return len(created)
+
+    def _due_domain(self):
+        return [
+            ("direction", "=", "in"),
+            ("state", "=", "new"),
+            "|",
+            ("next_try_at", "=", False),
+            ("next_try_at", "<=", fields.Datetime.now()),
+        ]
+
+    @api.model
+    def _itscope_fetch_documents(self, company):
+        """Download and process all of the company's due documents, oldest first, in one sync run; return the run."""
+        documents = self.search([*self._due_domain(), ("company_id", "=", company.id)], order="exchanged_at, id")
+        return self.env["itscope.sync.run"]._run(company, "documents", documents._process)
+
+    @api.model
+    def _cron_itscope_fetch_documents(self):
+        """Process a batch of due documents, one sync run per company; the cron runner commits and calls again while
+        some remain."""
+        due = self.search(self._due_domain(), order="exchanged_at, id", limit=FETCH_BATCH)
+        for company, documents in due.grouped("company_id").items():
+            self.env["itscope.sync.run"]._run(company, "documents", documents._process)
+        self.env["ir.cron"]._notify_progress(done=len(due), remaining=self.search_count(self._due_domain()))
+
+    def _download(self, client):
+        """Fetch the XML (and an invoice's PDF, which only some distributors provide); False while not issued yet."""
+        self.ensure_one()
+        xml = client.document(self.transaction_id, self.doc_type)
+        if xml is None:
+            self.next_try_at = fields.Datetime.add(fields.Datetime.now(), minutes=RETRY_MINUTES)
+            return False
+        vals = {"xml_file": base64.b64encode(xml)}
+        if self.doc_type == "INVOICE":
+            try:
+                pdf = client.document(self.transaction_id, self.doc_type, output="pdf")
+            except ItscopeNotFound:
+                pdf = None
+            if pdf:
+                vals["pdf_file"] = base64.b64encode(pdf)
+        self.write(vals)
+        return True
+
+    def _process(self, run=None):
+        """Download what is missing, then apply each document to its purchase order, each in its own savepoint.
+
+        A document that cannot be read or does not fit its order ends failed with the reason, and nothing it would
+        have changed is changed; the others go on. Errors reaching ITscope stop the run (it fails with the reason).
+        """
+        clients = {}
+        try:
+            for document in self:
+                if not document.xml_file:
+                    company = document.company_id
+                    if company not in clients:
+                        clients[company] = company._itscope_client()
+                    try:
+                        downloaded = document._download(clients[company])
+                    except ItscopeNotFound as error:
+                        document._fail(error.message, run)
+                        continue
+                    if not downloaded:
+                        if run:
+                            run._count(skipped=1)
+                        continue
+                document._apply(run)
+        finally:
+            for client in clients.values():
+                client.close()
+
+    def _apply(self, run=None):
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                parsed = parse_document(base64.b64decode(self.xml_file))
+                self._check_parsed(parsed)
+                self.purchase_id._itscope_apply_document(parsed, self)
+        except psycopg2.OperationalError:
+            raise
+        except (ItscopeError, UserError, ValidationError, ValueError) as error:
+            self._fail(getattr(error, "message", None) or str(error), run)
+        except Exception as error:  # noqa: BLE001 - an unexpected crash fails this document, not the whole run
+            _logger.exception("ITscope document %s could not be processed", self.id)
+            self._fail("%s: %s" % (type(error).__name__, error), run)
+        else:
+            self._set_state("processed", error=False, warnings="\n".join(parsed.warnings) or False)
+            if run:
+                run._count(updated=1)
+
+    def _check_parsed(self, parsed):
+        """The document must be what ITscope listed, for the order it listed it under."""
+        order = self.purchase_id
+        if parsed.type != self.doc_type:
+            raise ItscopeDocumentError(
+                self.env._(
+                    "ITscope listed this document as %(listed)s, but its content is of type %(actual)s.",
+                    listed=self.doc_type,
+                    actual=parsed.type,
+                )
+            )
+        ours = {order.itscope_order_id, order.name} - {False}
+        if parsed.order_id not in ours and not ours & set(parsed.alt_customer_order_ids):
+            raise ItscopeDocumentError(
+                self.env._(
+                    "The %(type)s is for order %(other)s, not for %(order)s.",
+                    type=parsed.type,
+                    other=parsed.order_id,
+                    order=order.itscope_order_id or order.name,
+                )
+            )
+
+    def _fail(self, reason, run=None):
+        self._set_state("failed", error=reason)
+        if run:
+            run._add_error(self.transaction_id, reason)
+        self.purchase_id._itscope_notify_document_failed(self)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_reprocess(self):
+        failed = self.filtered(lambda document: document.direction == "in" and document.state == "failed")
+        if not failed:
+            raise UserError(self.env._("Only failed documents received from ITscope can be processed again."))
+        failed._process()
+        return True
+
+    def action_open_purchase(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "purchase.order",
+            "res_id": self.purchase_id.id,
+            "view_mode": "form",
+        }
+
+
+def _deal_documents(deal, key):
+    """A deal's document entries of one kind. The OpenAPI names the JSON lists ``order``, ``orderresponse``…; the
+    format description names their XML wrappers ``orders``, ``orderresponses``…: accept both."""
+    return deal.get(key) or deal.get(key + "s") or []

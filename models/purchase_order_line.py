@@ -1,0 +1,207 @@
+from decimal import Decimal
+
+from odoo import Command, api, fields, models
+from odoo.tools import float_compare, float_round
+
+from ..itscope.errors import ItscopeDocumentError
+from ..itscope.opentrans import OrderLine, Project
+
+
+class PurchaseOrderLine(models.Model):
+    _inherit = "purchase.order.line"
+
+    itscope_is_shipping = fields.Boolean(
+        string="ITscope Shipping Line", help="The distributor's shipping cost: not ordered through ITscope."
+    )
+    itscope_supplier_sku = fields.Char(string="Distributor SKU", compute="_compute_itscope_supplier_sku")
+    itscope_for_end_customer = fields.Boolean(
+        string="For End Customer",
+        compute="_compute_itscope_for_end_customer",
+        store=True,
+        readonly=False,
+        help="A licence, ESD or service item the distributor registers for the order's end customer.",
+    )
+    itscope_project_id = fields.Char(
+        string="Distributor Project", help="The distributor's project number (ORDER line QUOTATION_ID)."
+    )
+    itscope_special_bid_id = fields.Char(
+        string="Special Bid", help="The manufacturer's project or special-bid number the project price needs."
+    )
+    itscope_special_bid_end = fields.Date(string="Special Bid End")
+    itscope_confirmation = fields.Selection(
+        [("confirmed", "Confirmed"), ("partial", "Partially confirmed"), ("cancelled", "Cancelled")],
+        string="Distributor Confirmation",
+        readonly=True,
+        copy=False,
+    )
+    itscope_confirmed_qty = fields.Float(
+        string="Confirmed Quantity", digits="Product Unit of Measure", readonly=True, copy=False
+    )
+    itscope_confirmed_price = fields.Float(string="Confirmed Price", digits="Product Price", readonly=True, copy=False)
+    itscope_price_differs = fields.Boolean(
+        string="Price Differs", compute="_compute_itscope_price_differs", store=True, copy=False
+    )
+    itscope_advised_qty = fields.Float(
+        string="Advised Quantity",
+        digits="Product Unit of Measure",
+        readonly=True,
+        copy=False,
+        help="What the distributor's dispatch notifications announced so far.",
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("product_id", "order_id.partner_id", "company_id")
+    def _compute_itscope_supplier_sku(self):
+        for line in self:
+            line.itscope_supplier_sku = line._itscope_supplier_sku()
+
+    @api.depends("product_id", "itscope_is_shipping")
+    def _compute_itscope_for_end_customer(self):
+        for line in self:
+            line.itscope_for_end_customer = line.product_id.type == "service" and not line.itscope_is_shipping
+
+    @api.depends("itscope_confirmed_price", "price_unit", "discount")
+    def _compute_itscope_price_differs(self):
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        for line in self:
+            line.itscope_price_differs = bool(
+                line.itscope_confirmed_price
+                and float_compare(line.itscope_confirmed_price, line._itscope_net_price(), precision_digits=digits)
+            )
+
+    # ------------------------------------------------------------
+    # ORDER
+    # ------------------------------------------------------------
+
+    def _itscope_line_item_id(self):
+        """LINE_ITEM_ID: the line's database id, zero-padded. It never changes when lines are added or removed, so
+        the distributor's answers find their line whatever happened to the order in between."""
+        self.ensure_one()
+        return "%05d" % self.id
+
+    def _itscope_supplier_sku(self):
+        """The vendor's product code for this product (a variant's own vendor line first), or ""."""
+        self.ensure_one()
+        vendor = self.order_id.partner_id.commercial_partner_id
+        sellers = self.product_id.seller_ids.filtered(
+            lambda seller: seller.partner_id == vendor
+            and seller.product_code
+            and seller.product_id in (self.product_id, self.env["product.product"])
+            and seller.company_id in (self.company_id, self.env["res.company"])
+        )
+        return sellers.sorted(lambda seller: not seller.product_id)[:1].product_code or ""
+
+    def _itscope_net_price(self):
+        self.ensure_one()
+        return self.price_unit * (1.0 - (self.discount or 0.0) / 100.0)
+
+    def _itscope_prepare_order_line(self):
+        """The ORDER_ITEM for this line (the hook to extend)."""
+        self.ensure_one()
+        project = None
+        if self.itscope_project_id or self.itscope_special_bid_id:
+            project = Project(
+                quotation_id=self.itscope_project_id or "",
+                agreement_id=self.itscope_special_bid_id or "",
+                end_date=self.itscope_special_bid_end or None,
+                end_customer=self.order_id.itscope_end_customer_id.commercial_partner_id.name or "",
+            )
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        return OrderLine(
+            line_id=self._itscope_line_item_id(),
+            supplier_pid=self._itscope_supplier_sku(),
+            quantity=Decimal(str(self.product_qty)),
+            price=Decimal(str(float_round(self._itscope_net_price(), precision_digits=digits))),
+            description=self.product_id.name or self.name or "",
+            ean=self.product_id.barcode or "",
+            buyer_pid=self.product_id.default_code or "",
+            project=project,
+            for_end_customer=self.itscope_for_end_customer,
+        )
+
+    # ------------------------------------------------------------
+    # Distributor documents
+    # ------------------------------------------------------------
+
+    def _itscope_apply_order_response(self, item, response):
+        """Confirmed quantity (≤ 0: cancelled), confirmed price and the promised delivery date of one line."""
+        self.ensure_one()
+        vals = {"itscope_confirmation": "confirmed"}
+        if item.quantity is not None:
+            quantity = float(item.quantity)
+            vals["itscope_confirmed_qty"] = quantity
+            if quantity <= 0:
+                vals["itscope_confirmation"] = "cancelled"
+            elif float_compare(quantity, self.product_qty, precision_rounding=self.product_uom.rounding) < 0:
+                vals["itscope_confirmation"] = "partial"
+        if item.price is not None:
+            vals["itscope_confirmed_price"] = float(item.price)
+        delivery = item.delivery_end or item.delivery_start or response.delivery_end or response.delivery_start
+        if delivery and vals["itscope_confirmation"] != "cancelled":
+            vals["date_planned"] = self.order_id._itscope_datetime(delivery)
+        self.write(vals)
+
+    def _itscope_open_receipt_moves(self):
+        """The line's moves still to receive from the vendor (the first receipt, or its backorder)."""
+        self.ensure_one()
+        return self.move_ids.filtered(
+            lambda move: move.state not in ("done", "cancel") and move.location_id.usage == "supplier"
+        )
+
+    def _itscope_apply_dispatch_line(self, item):
+        """Prefill the open receipt with what a DISPATCHNOTIFICATION line ships: serial numbers as lots on the move
+        lines of serial-tracked products, otherwise the quantity advised so far and not yet received (so partial
+        deliveries add up over several notifications, also after part of them was received)."""
+        self.ensure_one()
+        move = self._itscope_open_receipt_moves()[:1]
+        serials = list(dict.fromkeys(item.serial_numbers))
+        quantity = float(item.quantity) if item.quantity is not None else float(len(serials))
+        self.itscope_advised_qty += quantity
+        if self.product_id.tracking == "serial" and serials:
+            lots = self._itscope_lots(serials)
+            move.move_line_ids.filtered(lambda move_line: not move_line.lot_id and not move_line.lot_name).unlink()
+            move.lot_ids = [Command.link(lot.id) for lot in lots]
+        else:
+            outstanding = max(self.itscope_advised_qty - self.qty_received, 0.0)
+            move.quantity = self.product_uom._compute_quantity(outstanding, move.product_uom)
+
+    def _itscope_lots(self, serials):
+        """The company's lots of this product named ``serials``, created where missing."""
+        Lot = self.env["stock.lot"]
+        existing = Lot.search(
+            [
+                ("product_id", "=", self.product_id.id),
+                ("name", "in", serials),
+                *Lot._check_company_domain(self.company_id),
+            ]
+        )
+        known = set(existing.mapped("name"))
+        return existing | Lot.create(
+            [
+                {"name": serial, "product_id": self.product_id.id, "company_id": self.company_id.id}
+                for serial in serials
+                if serial not in known
+            ]
+        )
+
+    def _itscope_prepare_bill_line(self, item):
+        """A vendor bill line for an INVOICE line: this line's accounts and analytics, the invoice's quantity, price
+        and VAT rate."""
+        self.ensure_one()
+        if item.quantity is None or item.price is None:
+            raise ItscopeDocumentError(
+                self.env._("Invoice line %(line)s has no quantity or price.", line=item.line_id)
+            )
+        vals = self._prepare_account_move_line()
+        taxes = self.order_id._itscope_purchase_taxes(item.tax_rate, self.taxes_id)
+        vals.update(
+            quantity=float(item.quantity),
+            price_unit=float(item.price),
+            discount=0.0,
+            tax_ids=[Command.set(taxes.ids)],
+        )
+        return vals
+
