@@ -9,3 +9,11 @@ demo:  ## Odoo 18 with the addon, pointed at a local ITscope sandbox, served on 
 
 test:  ## the full test run: pure-Python tier always, Odoo tier whenever an Odoo 18.0 is found
 	bash scripts/test.sh
+
+N ?= 10000
+
+.PHONY: bench
+
+bench:  ## catalogue import benchmark: N new products with 3 offers each, vs base_import, then unchanged (README)
+	bash -c 'source scripts/odoo-env.sh && { find_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
+		exec "$$ODOO_PYTHON" scripts/bench_import.py --products $(N) --addons-path "$$(odoo_addons_path)"'

@@ -48,6 +48,22 @@ class ItscopeDistributor(models.Model):
     eservice_price_list = fields.Boolean(compute="_compute_eservice_flags", store=True)
     eservice_realtime = fields.Boolean(compute="_compute_eservice_flags", store=True)
     eservice_order = fields.Boolean(compute="_compute_eservice_flags", store=True)
+    partial_shipment_allowed = fields.Boolean(
+        help="Default of new orders: the distributor may ship what is in stock and the rest later."
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    shipping_cost = fields.Monetary(
+        string="Default Shipping Cost",
+        help="Added to new RFQs for this distributor as an editable line, since distributors rarely send freight "
+        "costs over EDI.",
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product",
+        string="Shipping Product",
+        check_company=True,
+        domain="[('type', '=', 'service'), ('purchase_ok', '=', True)]",
+        help="The service product of the shipping line; without one, no shipping line is added.",
+    )
 
     partner_id = fields.Many2one(
         "res.partner", string="Vendor", index=True, check_company=True, domain="[('is_company', '=', True)]"

@@ -57,6 +57,13 @@ class ItscopeSyncRun(models.Model):
     error_count = fields.Integer(string="Errors", readonly=True)
     error_log = fields.Text(readonly=True, help="One line per item that could not be processed: its ITscope id and why.")
     failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
+    export_attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True, ondelete="set null")
+    export_full = fields.Boolean(
+        string="Full Export", readonly=True, help="Offers of products the export no longer lists become unavailable."
+    )
+    export_position = fields.Integer(
+        string="Products Read", readonly=True, help="Checkpoint: how many products of the export are imported."
+    )
     summary = fields.Char(compute="_compute_summary")
 
     # ------------------------------------------------------------
@@ -125,11 +132,18 @@ class ItscopeSyncRun(models.Model):
 
     def _add_error(self, itscope_id, reason):
         """Log one bad item (it is skipped, the run goes on)."""
+        self._add_errors([(itscope_id, reason)])
+
+    def _add_errors(self, problems, count=True):
+        """Log several ``(itscope_id, reason)`` in one write; ``count=False`` logs notes that are no error."""
         self.ensure_one()
+        if not problems:
+            return
         lines = (self.error_log or "").splitlines()
-        vals = {"error_count": self.error_count + 1}
-        if len(lines) < MAX_LOG_LINES:
-            vals["error_log"] = "\n".join(lines + ["%s: %s" % (itscope_id or "?", reason)])
+        new_lines = ["%s: %s" % (itscope_id or "?", reason) for itscope_id, reason in problems]
+        vals = {"error_log": "\n".join((lines + new_lines)[:MAX_LOG_LINES])}
+        if count:
+            vals["error_count"] = self.error_count + len(problems)
         self.write(vals)
 
     def _finish(self):

@@ -1,9 +1,26 @@
-from odoo import fields, models
+import base64
+import logging
+from urllib.parse import urlsplit
+
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.image import image_process
+
+_logger = logging.getLogger(__name__)
+
+IMAGE_BATCH = 50  # images fetched per cron call
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+IMAGE_TIMEOUT = (5, 20)  # connect, read (seconds)
 
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
+    itscope_puid = fields.Char(
+        string="ITscope ID", readonly=True, copy=False, help="The product's id on ITscope (puid)."
+    )
     itscope_manufacturer_id = fields.Many2one(
         "res.partner", string="Manufacturer", index="btree_not_null", domain="[('itscope_is_manufacturer', '=', True)]"
     )
@@ -11,3 +28,82 @@ class ProductTemplate(models.Model):
     itscope_product_type_id = fields.Many2one(
         "itscope.product.type", string="ITscope Product Type", index="btree_not_null", copy=False
     )
+    itscope_hs_code = fields.Char(string="HS Code", help="Customs tariff number as ITscope reports it.")
+    itscope_origin_country_id = fields.Many2one("res.country", string="Country of Origin")
+    itscope_deeplink = fields.Char(string="ITscope Link", readonly=True, copy=False)
+    itscope_datasheet_url = fields.Char(string="Datasheet", readonly=True, copy=False)
+    itscope_datasheet_pdf_url = fields.Char(string="Datasheet (PDF)", readonly=True, copy=False)
+    itscope_attributes = fields.Text(string="ITscope Attributes", readonly=True, copy=False)
+    itscope_image_url = fields.Char(string="ITscope Image", readonly=True, copy=False)
+    itscope_image_pending = fields.Boolean(
+        readonly=True, copy=False, help="The ITscope image is still to be downloaded."
+    )
+    itscope_accessory_puids = fields.Char(
+        readonly=True, copy=False, help="ITscope ids of the accessories, linked as soon as those products exist."
+    )
+    itscope_accessory_ids = fields.Many2many(
+        "product.template",
+        "itscope_product_accessory_rel",
+        "product_tmpl_id",
+        "accessory_tmpl_id",
+        string="Accessories",
+        copy=False,
+    )
+
+    _sql_constraints = [
+        ("itscope_puid_uniq", "UNIQUE(itscope_puid)", "An ITscope product can be linked to one product only."),
+    ]
+
+    # ------------------------------------------------------------
+    # Images
+    # ------------------------------------------------------------
+
+    def _itscope_fetch_images(self):
+        """Download each template's ITscope image; one that cannot be had is given up (until its URL changes)."""
+        with requests.Session() as session:
+            for template in self:
+                vals = {"itscope_image_pending": False}
+                content = _download_image(session, template.itscope_image_url)
+                if content:
+                    vals["image_1920"] = base64.b64encode(content)
+                template.write(vals)
+
+    @api.model
+    def _cron_itscope_fetch_images(self):
+        """Fetch pending ITscope images, one bounded batch per call; the cron runner commits between calls."""
+        domain = [("itscope_image_pending", "=", True)]
+        templates = self.with_context(active_test=False).search(domain, limit=IMAGE_BATCH)
+        templates._itscope_fetch_images()
+        self.env["ir.cron"]._notify_progress(
+            done=len(templates), remaining=self.with_context(active_test=False).search_count(domain)
+        )
+
+
+def _download_image(session, url):
+    """The bytes of the raster image at ``url``, or None: http(s) only, an image of at most IMAGE_MAX_BYTES that Odoo
+    can read."""
+    if urlsplit(url or "").scheme not in ("http", "https"):
+        return None
+    try:
+        with session.get(url, timeout=IMAGE_TIMEOUT, stream=True) as response:
+            response.raise_for_status()
+            content_type = response.headers.get("Content-Type", "")
+            if not content_type.startswith("image/") or "svg" in content_type:
+                _logger.info("ITscope image %s skipped: content type %r", url, content_type)
+                return None
+            if int(response.headers.get("Content-Length") or 0) > IMAGE_MAX_BYTES:
+                _logger.info("ITscope image %s skipped: larger than %s bytes", url, IMAGE_MAX_BYTES)
+                return None
+            chunks, size = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > IMAGE_MAX_BYTES:
+                    _logger.info("ITscope image %s skipped: larger than %s bytes", url, IMAGE_MAX_BYTES)
+                    return None
+                chunks.append(chunk)
+        content = b"".join(chunks)
+        image_process(content, verify_resolution=True)  # raises UserError unless Odoo can read it as an image
+    except (requests.RequestException, ValueError, UserError) as error:
+        _logger.info("ITscope image %s could not be used: %s", url, error)
+        return None
+    return content

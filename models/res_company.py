@@ -3,7 +3,7 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.modules.module import get_manifest
 from odoo.tools import format_datetime
@@ -38,6 +38,51 @@ class ResCompany(models.Model):
         help="How often distributors, manufacturers and product types are synced; 0 turns the scheduled sync off.",
     )
     itscope_master_data_last_run = fields.Datetime(string="ITscope Master Data Last Run", readonly=True, copy=False)
+    itscope_send_orders = fields.Boolean(
+        string="Send Orders through ITscope",
+        help="Confirming a purchase order whose vendor is mapped to an ITscope distributor sends it to that "
+        "distributor through ITscope.",
+    )
+    itscope_validate_orders = fields.Boolean(
+        string="Validate Orders at ITscope",
+        help="Have ITscope check each order against the openTRANS schema before it is sent (one more request).",
+    )
+    itscope_price_source = fields.Selection(
+        [("price", "Distributor price"), ("price_calc", "Calculated price")],
+        string="ITscope Purchase Price",
+        default="price",
+        required=True,
+        help="Which ITscope price becomes the vendor price: the distributor's price, or the price after your own "
+        "price calculation rules on ITscope.",
+    )
+    itscope_condition_ids = fields.Many2many(
+        "itscope.condition",
+        string="ITscope Offer Conditions",
+        default=lambda self: self.env.ref("itscope_connector.itscope_condition_new", raise_if_not_found=False),
+        help="Offers in these conditions are imported as vendor prices; the others are skipped.",
+    )
+    itscope_partnered_only = fields.Boolean(
+        string="ITscope Partner Distributors Only",
+        help="Import only the offers of distributors you have a customer account with.",
+    )
+    itscope_import_price_list_lines = fields.Boolean(
+        string="ITscope Price-List-Line Products",
+        help="Also import products that exist only as a distributor's price-list line (ITscope ids ending in 999).",
+    )
+    itscope_content_policy = fields.Selection(
+        [("always", "Always"), ("empty", "Only empty fields"), ("never", "Never")],
+        string="ITscope Content Updates",
+        default="always",
+        required=True,
+        help="Whether a re-import overwrites product content (name, descriptions, category, weight, barcode, origin) "
+        "that exists in Odoo. Prices and stock are always updated.",
+    )
+
+    @api.model
+    def _itscope_default_conditions(self):
+        """Give companies without a condition choice the default one (called by the data file on install and update)."""
+        new = self.env.ref("itscope_connector.itscope_condition_new")
+        self.search([("itscope_condition_ids", "=", False)]).write({"itscope_condition_ids": [Command.link(new.id)]})
 
     # ------------------------------------------------------------
     # Constraints

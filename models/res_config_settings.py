@@ -11,6 +11,13 @@ class ResConfigSettings(models.TransientModel):
     itscope_request_budget = fields.Integer(related="company_id.itscope_request_budget", readonly=False)
     itscope_request_window = fields.Integer(related="company_id.itscope_request_window", readonly=False)
     itscope_master_data_interval = fields.Integer(related="company_id.itscope_master_data_interval", readonly=False)
+    itscope_price_source = fields.Selection(related="company_id.itscope_price_source", readonly=False)
+    itscope_condition_ids = fields.Many2many(related="company_id.itscope_condition_ids", readonly=False)
+    itscope_partnered_only = fields.Boolean(related="company_id.itscope_partnered_only", readonly=False)
+    itscope_import_price_list_lines = fields.Boolean(
+        related="company_id.itscope_import_price_list_lines", readonly=False
+    )
+    itscope_content_policy = fields.Selection(related="company_id.itscope_content_policy", readonly=False)
 
     def action_itscope_test_connection(self):
         """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""

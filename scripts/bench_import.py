@@ -1,0 +1,257 @@
+"""Catalogue import benchmark (``make bench N=10000``; README.rst "Benchmarks").
+
+1. Makes sure a template database with the addon installed exists (named after a digest of the addon's code, so a
+   change rebuilds it), clones it into a fresh database, syncs the master data from an in-process sandbox and maps
+   every distributor to a vendor.
+2. Writes an export of N products from the sandbox's catalogue generator as JSON lines (one ``standard`` product per
+   line, the dicts exports are read into). The generator gives 1 to 4 offers a product: each product gets exactly
+   three here (extra offers copy the first one with another distributor, offer id and SKU), all conditions allowed.
+3. Imports it through the catalogue importer's export path, one transaction per batch as the cron runs it, and checks
+   the counts (N products, 3N vendor price lines).
+4. Imports min(N, 2000) other products of the same generator through Odoo's own CSV import (``base_import``: name,
+   barcode, internal reference and three vendor lines a product, in the UI's batches of 2,000 rows) for the ratio.
+5. Imports the same export again: nothing may be created or updated.
+
+It prints the figures and ends with one line ``RESULT products_per_s=… base_import_per_s=… ratio=…
+unchanged_per_s=… peak_rss_mb=…``. Rates count the whole import, reading and decoding the export file included.
+"""
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH_DB = "itscope_bench"
+TEMPLATE_PREFIX = "itscope_bench_tpl_"
+BASE_IMPORT_MAX = 2000
+CSV_BATCH_ROWS = 2000  # the import dialog's default batch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=10000)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+
+    template = ensure_template(args.addons_path)
+    subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
+    subprocess.run(["createdb", "-T", template, BENCH_DB], check=True)
+
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-d", BENCH_DB, "--addons-path", args.addons_path, "--log-level", "warn"])
+    registry = Registry(BENCH_DB)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run(odoo, registry, args.products, pathlib.Path(tmp))
+    finally:
+        odoo.sql_db.close_all()
+        if not args.keep:
+            subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
+    print_report(report, args.products)
+
+
+def ensure_template(addons_path):
+    """The template database for this code of the addon, created (about a minute) when missing."""
+    digest = hashlib.sha1()
+    for path in sorted(ROOT.glob("**/*")):
+        if path.suffix in (".py", ".xml", ".csv") and "var" not in path.relative_to(ROOT).parts[:1]:
+            digest.update(path.read_bytes())
+    template = TEMPLATE_PREFIX + digest.hexdigest()[:10]
+    names = subprocess.run(["psql", "-Atc", "SELECT datname FROM pg_database"], capture_output=True, text=True)
+    databases = names.stdout.split()
+    if template not in databases:
+        for stale in (name for name in databases if name.startswith(TEMPLATE_PREFIX)):
+            subprocess.run(["dropdb", stale], check=True)
+        print("Creating the template database %s (the addon installed, no demo data)..." % template, flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "-d", template, "--addons-path", addons_path, "-i", "itscope_connector",
+             "--without-demo=all", "--stop-after-init", "--log-level=warn", "--no-http"],
+            check=True,
+        )  # fmt: skip
+    return template
+
+
+def run(odoo, registry, count, tmp):
+    from odoo.addons.itscope_connector.itscope.sandbox import SandboxConfig, running_sandbox
+    from odoo.addons.itscope_connector.itscope.sandbox.catalogue import catalogue_for
+
+    report = {}
+    with running_sandbox(SandboxConfig(account_id="bench", api_key="bench-key", products=10)) as (sandbox, url):
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+            company = env.company
+            company.write(
+                {
+                    "itscope_account_id": "bench",
+                    "itscope_api_key": "bench-key",
+                    "itscope_base_url": url,
+                    "itscope_condition_ids": [odoo.Command.set(env["itscope.condition"].search([]).ids)],
+                }
+            )
+            master = company._itscope_sync_master_data()
+            assert master.state == "done", master.failure
+            env["itscope.distributor"].search([]).action_create_vendor()
+        catalogue = catalogue_for(sandbox)
+
+    export = tmp / "export.jsonl"
+    started = time.perf_counter()
+    with export.open("w", encoding="utf-8") as out:
+        for product in catalogue.products(0, count):
+            out.write(json.dumps(three_offers(product, catalogue), ensure_ascii=False) + "\n")
+    report["export_s"] = time.perf_counter() - started
+    report["export_mb"] = export.stat().st_size / 1e6
+
+    started = time.perf_counter()
+    for line in read_export(export):
+        json.loads(line)
+    report["decode_s"] = time.perf_counter() - started
+
+    first = import_export(odoo, registry, export)
+    assert (first.created_count, first.updated_count, first.error_count) == (count, 0, 0), first.summary
+    report["import_s"] = first.seconds
+    with registry.cursor() as cr:
+        cr.execute("SELECT count(*) FROM product_supplierinfo WHERE itscope_offer_id IS NOT NULL")
+        offers = cr.fetchone()[0]
+    assert offers == 3 * count, offers
+
+    sample = min(count, BASE_IMPORT_MAX)
+    report["base_import_n"] = sample
+    report["base_import_s"] = base_import(odoo, registry, catalogue, count, sample)
+
+    second = import_export(odoo, registry, export)
+    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, count), second.summary
+    report["unchanged_s"] = second.seconds
+    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return report
+
+
+def three_offers(product, catalogue):
+    """The product with exactly three offers from three distributors (see the module docstring)."""
+    items = product["supplierItem"][:3]
+    used = {item["supplierId"] for item in items}
+    spare = (company["supplier"] for company in catalogue.distributors if company["supplier"]["id"] not in used)
+    while len(items) < 3:
+        supplier = next(spare)
+        extra = dict(items[0])
+        extra["id"] = items[0]["id"] + 10_000_000_000 * len(items)  # outside the generator's id space
+        extra["supplierId"], extra["supplierName"] = supplier["id"], supplier["name"]
+        extra["supplierSKU"] = "X%d-%s" % (len(items), items[0]["supplierSKU"])
+        items.append(extra)
+    return {**product, "supplierItem": items}
+
+
+def read_export(path):
+    """The export's products as JSON texts, streamed line by line (the importer decodes only the changed ones)."""
+    with path.open("rb", buffering=1 << 20) as lines:
+        yield from lines
+
+
+class Outcome:
+    def __init__(self, run, seconds):
+        self.seconds = seconds
+        for name in ("created_count", "updated_count", "unchanged_count", "error_count", "summary"):
+            setattr(self, name, run[name])
+
+
+def import_export(odoo, registry, export):
+    """The export through the importer's export path, committing after each batch as the cron runner does."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        run = env["itscope.sync.run"].create({"company_id": env.company.id, "kind": "catalogue", "export_full": True})
+        importer = env["itscope.catalogue.importer"]
+        cr.commit()
+        payloads = read_export(export)
+        started = time.perf_counter()
+        while run.state == "running":
+            importer._import_export_batch(run, payloads)
+            cr.commit()
+        seconds = time.perf_counter() - started
+        return Outcome(run, seconds)
+
+
+def base_import(odoo, registry, catalogue, offset, count):
+    """``count`` products (after the exported ones) through base_import, in the UI's batches; returns the seconds."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        vendors = {d.itscope_id: d.partner_id.name for d in env["itscope.distributor"].search([])}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = [
+        "name",
+        "barcode",
+        "default_code",
+        "seller_ids/partner_id",
+        "seller_ids/price",
+        "seller_ids/product_code",
+    ]
+    writer.writerow(columns)
+    for product in catalogue.products(offset, offset + count):
+        for index, item in enumerate(three_offers(product, catalogue)["supplierItem"]):
+            head = [product["productName"], product["ean"], product["manufacturerSKU"]] if index == 0 else ["", "", ""]
+            writer.writerow(head + [vendors[str(item["supplierId"])], item["price"], item["supplierSKU"]])
+    options = {
+        "quoting": '"', "separator": ",", "encoding": "utf-8", "has_headers": True, "advanced": True,
+        "keep_matches": False, "name_create_enabled_fields": {}, "import_set_empty_fields": [],
+        "import_skip_records": [], "fallback_values": {}, "date_format": "", "datetime_format": "",
+        "float_thousand_separator": ",", "float_decimal_separator": ".", "tracking_disable": True,
+    }  # fmt: skip
+    started = time.perf_counter()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        wizard = env["base_import.import"].create(
+            {"res_model": "product.template", "file": buffer.getvalue().encode(), "file_type": "text/csv"}
+        )
+        skip = 0
+        while True:
+            result = wizard.execute_import(columns, columns, {**options, "limit": CSV_BATCH_ROWS, "skip": skip})
+            errors = [message for message in result.get("messages", []) if message.get("type") == "error"]
+            assert not errors, errors[:3]
+            cr.commit()
+            if not result.get("nextrow"):
+                break
+            skip = result["nextrow"]
+        cr.execute("SELECT count(*) FROM product_template WHERE itscope_puid IS NULL AND default_code IS NOT NULL")
+        assert cr.fetchone()[0] == count
+    return time.perf_counter() - started
+
+
+def print_report(report, count):
+    rate = count / report["import_s"]
+    base_rate = report["base_import_n"] / report["base_import_s"]
+    unchanged_rate = count / report["unchanged_s"]
+    base_count = report["base_import_n"]
+    print(
+        "Export: %d products with 3 offers each, %.0f MB of JSON lines (written in %.1f s; decoding it all: %.1f s)"
+        % (count, report["export_mb"], report["export_s"], report["decode_s"])
+    )
+    print(
+        "Import:          %8.1f s %9.0f products/s  (%d products, %d offers)"
+        % (report["import_s"], rate, count, 3 * count)
+    )
+    print(
+        "base_import:     %8.1f s %9.1f products/s  (%d products, %d offers)"
+        % (report["base_import_s"], base_rate, base_count, 3 * base_count)
+    )
+    print("Ratio:           %8.1f x" % (rate / base_rate))
+    print("Unchanged again: %8.1f s %9.0f products/s" % (report["unchanged_s"], unchanged_rate))
+    print("Peak RSS:        %8.0f MB" % report["peak_rss_mb"])
+    print(
+        "RESULT products_per_s=%.0f base_import_per_s=%.1f ratio=%.1f unchanged_per_s=%.0f peak_rss_mb=%.0f"
+        % (rate, base_rate, rate / base_rate, unchanged_rate, report["peak_rss_mb"])
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,622 @@
+import base64
+import contextlib
+import copy
+import io
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image
+from psycopg2 import sql
+
+from odoo import Command
+from odoo.tests import tagged
+
+from ..itscope.exports import BadRow
+from ..itscope.products import read_product
+from ..itscope.sandbox.catalogue import PLZ_SUFFIX, PUID_BASE, catalogue_for
+from ..itscope.sandbox.products import export_chunks
+from ..models import itscope_catalogue_importer
+from .common import ItscopeCase
+
+
+class _Rollback(Exception):
+    """Raised to roll a savepoint back, as a killed worker rolls its transaction back."""
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogueImport(ItscopeCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.catalogue = catalogue_for(cls.sandbox)
+        run = cls.company._itscope_sync_master_data()
+        assert run.state == "done", run.failure
+        cls.Distributor = cls.env["itscope.distributor"]
+        # one distributor stays without a vendor: its offers are skipped
+        cls.unmapped = cls.Distributor.search([("name", "=", "KOMSA AG")])
+        (cls.Distributor.search([]) - cls.unmapped).action_create_vendor()
+        cls.importer = cls.env["itscope.catalogue.importer"]
+        cls.Template = cls.env["product.template"]
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+
+    # ------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------
+
+    def _payloads(self, start, stop):
+        return list(self.catalogue.products(start, stop))
+
+    def _import(self, payloads, company=None):
+        """The interactive way in: Product records, one run."""
+        company = company or self.company
+        products = [read_product(payload) for payload in payloads]
+        return self.env["itscope.sync.run"]._run(
+            company, "catalogue", lambda run: self.importer._import_products(company, products, run)
+        )
+
+    def _import_export(self, payloads, company=None, full=True, batch_size=4):
+        """The export way in, batch after batch as the cron runs it."""
+        run = self._export_run(company, full)
+        stream = iter(payloads)
+        while run.state == "running":
+            self.importer._import_export_batch(run, stream, batch_size=batch_size)
+        return run
+
+    def _export_run(self, company=None, full=True):
+        return (
+            self.env["itscope.sync.run"]
+            .sudo()
+            .create({"company_id": (company or self.company).id, "kind": "catalogue", "export_full": full})
+        )
+
+    def _template(self, payload):
+        return self.Template.search([("itscope_puid", "=", str(payload["puid"]))])
+
+    def _imported_offers(self, payload):
+        """The payload's offers the company takes by default: mapped distributor, new."""
+        return [
+            item
+            for item in payload["supplierItem"]
+            if str(item["supplierId"]) != self.unmapped.itscope_id and item["conditionId"] == 1
+        ]
+
+    def _payload_with_offer(self, start):
+        return next(payload for payload in self.catalogue.products(start, start + 50) if self._imported_offers(payload))
+
+    def _write_dates(self, templates):
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT 't' || t.id, t.write_date FROM product_template t WHERE t.id = ANY(%(ids)s)
+               UNION ALL SELECT 'p' || p.id, p.write_date FROM product_product p
+                          WHERE p.product_tmpl_id = ANY(%(ids)s)
+               UNION ALL SELECT 's' || s.id, s.write_date FROM product_supplierinfo s
+                          WHERE s.product_tmpl_id = ANY(%(ids)s)""",
+            {"ids": templates.ids},
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _age(self, templates):
+        """Move the rows' write dates into the past, so a rewrite in this same transaction would show."""
+        self.env.flush_all()
+        for table, column in (
+            ("product_template", "id"),
+            ("product_product", "product_tmpl_id"),
+            ("product_supplierinfo", "product_tmpl_id"),
+        ):
+            self.env.cr.execute(
+                sql.SQL("UPDATE {} SET write_date = '2001-01-01' WHERE {} = ANY(%s)").format(
+                    sql.Identifier(table), sql.Identifier(column)
+                ),
+                [templates.ids],
+            )
+        self.env.invalidate_all()
+
+    def _state(self, payloads):
+        """Everything an import writes about these products, comparable between two databases states."""
+        templates = self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in payloads])])
+        return sorted(
+            (
+                template.itscope_puid,
+                template.name,
+                template.barcode or "",
+                template.categ_id.id,
+                tuple(
+                    sorted(
+                        (s.itscope_offer_id, s.partner_id.id, s.price, s.itscope_stock, s.itscope_available)
+                        for s in template.seller_ids
+                    )
+                ),
+            )
+            for template in templates
+        )
+
+    def _rows(self, records):
+        self.env.flush_all()
+        self.env.cr.execute(
+            sql.SQL("SELECT * FROM {} WHERE id = ANY(%s) ORDER BY id").format(sql.Identifier(records._table)),
+            [records.ids],
+        )
+        names = [column.name for column in self.env.cr.description]
+        return [dict(zip(names, row)) for row in self.env.cr.fetchall()]
+
+    def _columns_set(self, records):
+        """The columns the rows of ``records`` have a value in (ITscope's own left out)."""
+        return {name for row in self._rows(records) for name, value in row.items() if value is not None} - {
+            name for name in records._fields if name.startswith("itscope_")
+        }
+
+    # ------------------------------------------------------------
+    # Creating products
+    # ------------------------------------------------------------
+
+    def test_import_creates_products_odoo_accepts(self):
+        """New products get their content, offers as vendor lines and Odoo's defaults, as the ORM would write them."""
+        payloads = self._payloads(0, 20)
+        run = self._import(payloads)
+        self.assertEqual(run.state, "done", run.failure or run.error_log)
+        self.assertEqual(run.created_count, 20)
+        templates = self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in payloads])])
+        self.assertEqual(len(templates), 20)
+
+        payload = next(p for p in payloads if len(self._imported_offers(p)) >= 2 and p.get("imageHighRes1"))
+        product = read_product(payload)
+        template = self._template(payload)
+        product_type = self.env["itscope.product.type"].search([("itscope_id", "=", product.product_type_id)])
+        manufacturer = self.env["itscope.manufacturer"].search([("itscope_id", "=", product.manufacturer_id)])
+        self.assertRecordValues(
+            template,
+            [
+                {
+                    "name": product.name,
+                    "description_purchase": product.short_description,
+                    "description_sale": product.long_description,
+                    "categ_id": product_type.category_id.id,
+                    "itscope_product_type_id": product_type.id,
+                    "itscope_manufacturer_id": manufacturer.partner_id.id,
+                    "itscope_manufacturer_sku": product.manufacturer_sku,
+                    "barcode": product.ean,
+                    "weight": product.weight,
+                    "itscope_hs_code": product.hs_code,
+                    "itscope_deeplink": product.deeplink,
+                    "itscope_datasheet_url": product.datasheet_url,
+                    "itscope_datasheet_pdf_url": product.datasheet_pdf_url,
+                    "itscope_image_url": product.image_url,
+                    "itscope_image_pending": True,
+                    "product_variant_count": 1,
+                    "type": "consu",
+                    "purchase_ok": True,
+                    "sale_ok": True,
+                }
+            ],
+        )
+        self.assertEqual(template.itscope_origin_country_id.code, product.country_of_origin)
+        self.assertEqual(template.itscope_attributes.splitlines(), ["%s: %s" % a for a in product.attributes])
+        self.assertEqual(template.taxes_id, self.company.account_sale_tax_id)
+        self.assertEqual(template.supplier_taxes_id, self.company.account_purchase_tax_id)
+        self.assertEqual(template.route_ids, self.env.ref("purchase_stock.route_warehouse0_buy"))
+
+        expected = [
+            offer
+            for offer in product.offers
+            if offer.offer_id in {str(i["id"]) for i in self._imported_offers(payload)}
+        ]
+        sellers = template.seller_ids.sorted("sequence")
+        self.assertEqual(sellers.mapped("itscope_offer_id"), [offer.offer_id for offer in expected])
+        for seller, offer in zip(sellers, expected):
+            distributor = self.Distributor.search([("itscope_id", "=", offer.distributor_id)])
+            self.assertRecordValues(
+                seller,
+                [
+                    {
+                        "partner_id": distributor.partner_id.id,
+                        "company_id": self.company.id,
+                        "product_code": offer.sku,
+                        "price": float(offer.price),
+                        "currency_id": self.eur.id,
+                        "min_qty": offer.min_qty,
+                        "itscope_stock": offer.stock,
+                        "itscope_stock_status": str(offer.stock_status),
+                        "itscope_stock_text": offer.stock_text,
+                        "itscope_availability_date": offer.availability_date or False,
+                        "itscope_condition": "1",
+                        "itscope_eol": offer.eol,
+                        "itscope_special_offer": offer.special_offer,
+                        "itscope_last_update": max(offer.price_updated, offer.stock_updated),
+                        "itscope_order_multiple": offer.packaging_qty,
+                        "itscope_available": True,
+                        "itscope_state_hash": str(offer.state_hash()),
+                    }
+                ],
+            )
+
+        # Odoo accepts the rows: constraints, company consistency, and its own computation of stored fields
+        for records in (templates, templates.product_variant_ids, templates.seller_ids):
+            records._validate_fields(records._fields)
+            records._check_company()
+        for records in (templates, templates.product_variant_ids):
+            before = self._rows(records)
+            for model_field in records._fields.values():
+                if model_field.store and model_field.compute and model_field.column_type:
+                    self.env.add_to_compute(model_field, records)
+            self.env.flush_all()
+            self.assertEqual(self._rows(records), before, "stored computed values differ from Odoo's")
+
+        # the same columns are set as when the ORM creates a product with a vendor line
+        reference = self.Template.create(
+            {
+                "name": "Reference",
+                "description_purchase": "short",
+                "description_sale": "long",
+                "barcode": "4006381333931",
+                "weight": 1.5,
+                "seller_ids": [
+                    Command.create(
+                        {
+                            "partner_id": sellers[0].partner_id.id,
+                            "price": 2,
+                            "product_code": "R",
+                            "currency_id": self.eur.id,
+                        }
+                    )
+                ],
+            }
+        )
+        self.assertEqual(self._columns_set(template), self._columns_set(reference))
+        self.assertEqual(
+            self._columns_set(template.product_variant_ids), self._columns_set(reference.product_variant_ids)
+        )
+        self.assertEqual(self._columns_set(sellers[:1]), self._columns_set(reference.seller_ids))
+
+        # a purchase order line from an offer takes the offer's price and vendor code
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": sellers[0].partner_id.id,
+                "currency_id": self.eur.id,
+                "order_line": [
+                    Command.create({"product_id": template.product_variant_id.id, "product_qty": sellers[0].min_qty})
+                ],
+            }
+        )
+        self.assertEqual(order.order_line.price_unit, sellers[0].price)
+        self.assertIn("[%s]" % sellers[0].product_code, order.order_line.name)
+
+    def test_ean_links_an_existing_product(self):
+        payload = self._payload_with_offer(20)
+        existing = self.Template.create({"name": "Our own listing", "barcode": payload["ean"]})
+        run = self._import([payload])
+        self.assertEqual((run.created_count, run.updated_count), (0, 1), run.error_log)
+        self.assertEqual(self._template(payload), existing)
+        self.assertTrue(existing.seller_ids)
+        self.assertEqual(self.Template.search_count([("barcode", "=", payload["ean"])]), 1)
+
+    def test_manufacturer_sku_links_an_existing_product(self):
+        payload = self._payload_with_offer(25)
+        manufacturer = self.env["itscope.manufacturer"].search([("itscope_id", "=", str(payload["manufacturerId"]))])
+        existing = self.Template.create(
+            {
+                "name": "Our own listing",
+                "itscope_manufacturer_id": manufacturer.partner_id.id,
+                "itscope_manufacturer_sku": payload["manufacturerSKU"],
+            }
+        )
+        run = self._import([payload])
+        self.assertEqual((run.created_count, run.updated_count), (0, 1), run.error_log)
+        self.assertEqual(self._template(payload), existing)
+        self.assertEqual(existing.barcode, payload["ean"], "the EAN is free, so it becomes the barcode")
+
+    def test_ean_of_another_product_is_left_out(self):
+        """A second ITscope product with an EAN that an imported one carries is created, without the barcode."""
+        payload = self._payload_with_offer(30)
+        other = copy.deepcopy(payload)
+        other["puid"] += 1000 * 100_000
+        self._import([payload])
+        run = self._import([other])
+        self.assertEqual(run.created_count, 1)
+        self.assertIn("EAN %s already belongs to another product" % payload["ean"], run.error_log)
+        self.assertFalse(self._template(other).barcode)
+
+    # ------------------------------------------------------------
+    # Updating products
+    # ------------------------------------------------------------
+
+    def test_content_policies(self):
+        """always: ITscope's content comes back; empty: only empty fields are filled; never: content stays. The
+        price updates under every policy."""
+        expectations = {
+            "always": ("ITscope", "ITscope", "ITscope"),
+            "empty": ("local", "local", "ITscope"),
+            "never": ("local", "local", "empty"),
+        }
+        for number, (policy, (name, short, long)) in enumerate(expectations.items()):
+            with self.subTest(policy=policy):
+                payload = self._payload_with_offer(200 + 10 * number)
+                self.company.itscope_content_policy = "always"
+                self._import([payload])
+                template = self._template(payload)
+                template.write({"name": "Local name", "description_purchase": "Local short", "description_sale": False})
+                self.company.itscope_content_policy = policy
+                changed = copy.deepcopy(payload)
+                item = self._imported_offers(changed)[0]
+                item["price"] = round(item["price"] + 10, 2)
+                run = self._import([changed])
+                self.assertEqual(run.updated_count, 1)
+                values = {"ITscope": payload["productName"], "local": "Local name"}
+                self.assertEqual(template.name, values[name])
+                self.assertEqual(
+                    template.description_purchase,
+                    {"ITscope": payload["shortDescription"], "local": "Local short"}[short],
+                )
+                self.assertEqual(
+                    template.description_sale, {"ITscope": payload["longDescription"], "empty": False}[long]
+                )
+                seller = template.seller_ids.filtered(lambda s, item=item: s.itscope_offer_id == str(item["id"]))
+                self.assertEqual(seller.price, item["price"])
+
+    def test_importing_twice_changes_nothing(self):
+        """A second import of the same products writes nothing (write dates stay); a changed price writes one line."""
+        payloads = self._payloads(40, 60)
+        run = self._import_export(payloads, batch_size=7)
+        self.assertEqual((run.state, run.created_count), ("done", 20), run.error_log)
+        templates = self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in payloads])])
+        self._age(templates)
+        dates = self._write_dates(templates)
+
+        again = self._import_export(payloads, batch_size=7)
+        self.assertEqual((again.created_count, again.updated_count, again.unchanged_count), (0, 0, 20))
+        self.assertEqual(self._write_dates(templates), dates)
+        interactive = self._import(payloads)
+        self.assertEqual(
+            (interactive.created_count, interactive.updated_count, interactive.unchanged_count), (0, 0, 20)
+        )
+        self.assertEqual(self._write_dates(templates), dates)
+
+        changed = copy.deepcopy(payloads)
+        item = self._imported_offers(changed[3])[0]
+        item["price"] = round(item["price"] * 1.1, 2)
+        run = self._import_export(changed, batch_size=7)
+        self.assertEqual((run.created_count, run.updated_count, run.unchanged_count), (0, 1, 19))
+        new_dates = self._write_dates(templates)
+        seller = self.env["product.supplierinfo"].search([("itscope_offer_id", "=", str(item["id"]))])
+        self.assertEqual(seller.price, item["price"])
+        self.assertEqual({key for key in dates if new_dates[key] != dates[key]}, {"s%d" % seller.id})
+
+    def test_offers_missing_from_a_full_import_become_unavailable(self):
+        payloads = self._payloads(60, 70)
+        self._import_export(payloads)
+        kept = copy.deepcopy(payloads[0])
+        dropped_offer = self._imported_offers(kept)[0]
+        kept["supplierItem"].remove(dropped_offer)
+        gone = payloads[1]
+        export = [kept] + payloads[2:]
+
+        run = self._import_export(export, full=False)
+        self.assertEqual(run.updated_count, 1, "a partial import leaves products it does not list alone")
+        self.assertTrue(all(self._template(gone).seller_ids.mapped("itscope_available")))
+        offer = self.env["product.supplierinfo"].search([("itscope_offer_id", "=", str(dropped_offer["id"]))])
+        self.assertRecordValues(offer, [{"itscope_available": False, "itscope_stock": 0}])
+
+        run = self._import_export(export, full=True)
+        self.assertEqual(run.updated_count, 1)
+        gone_offers = self._template(gone).seller_ids
+        self.assertTrue(gone_offers, "offers are never deleted")
+        self.assertEqual(set(gone_offers.mapped("itscope_available")), {False})
+        self.assertEqual(set(gone_offers.mapped("itscope_stock")), {0})
+        self.assertTrue(all(self._template(payloads[2]).seller_ids.mapped("itscope_available")))
+        self.assertFalse(self.env["itscope.product.seen"].search([("run_id", "=", run.id)]))
+
+    def test_condition_and_partner_filters(self):
+        payloads = self._payloads(70, 110)
+        Supplierinfo = self.env["product.supplierinfo"]
+        domain = [("product_tmpl_id.itscope_puid", "in", [str(p["puid"]) for p in payloads])]
+        run = self._import(payloads)
+        self.assertFalse(Supplierinfo.search(domain + [("itscope_condition", "!=", "1")]))
+        self.assertGreater(run.skipped_count, 0)
+
+        self.company.itscope_condition_ids = self.env["itscope.condition"].search([])
+        self._import(payloads)
+        self.assertTrue(Supplierinfo.search(domain + [("itscope_condition", "!=", "1")]))
+
+        self.company.itscope_partnered_only = True
+        self._import(payloads)
+        partnered = self.Distributor.search([("partnered", "=", True)]).partner_id
+        available = Supplierinfo.search(domain + [("itscope_available", "=", True)])
+        self.assertTrue(available)
+        self.assertLessEqual(available.partner_id, partnered)
+        self.assertTrue(Supplierinfo.search(domain + [("itscope_available", "=", False)]))
+
+    def test_price_list_line_products_only_when_enabled(self):
+        lines = (self.catalogue.product(PUID_BASE + number * 1000 + PLZ_SUFFIX) for number in range(4))
+        payload = next(line for line in lines if self._imported_offers(line))
+        run = self._import([payload])
+        self.assertEqual((run.created_count, run.skipped_count), (0, 1 + len(payload["supplierItem"])))
+        self.assertFalse(self._template(payload))
+        self.company.itscope_import_price_list_lines = True
+        run = self._import([payload])
+        self.assertEqual(run.created_count, 1)
+        self.assertTrue(self._template(payload).seller_ids)
+
+    def test_malformed_rows_are_logged_and_the_rest_imports(self):
+        good = self._payloads(110, 113)
+        bad_price = self._payloads(113, 114)[0]
+        bad_price["supplierItem"][0]["price"] = "twelve"
+        no_puid = self._payloads(114, 115)[0]
+        del no_puid["puid"]
+        payloads = [
+            good[0],
+            bad_price,
+            "{not json",
+            no_puid,
+            42,
+            json.dumps(good[1]),
+            BadRow("123", "cut off"),
+            good[2],
+        ]
+        run = self._import_export(payloads, batch_size=3)
+        self.assertEqual((run.state, run.created_count, run.error_count), ("partial", 3, 5))
+        self.assertIn("%s: price is not a number: 'twelve'" % bad_price["puid"], run.error_log)
+        self.assertIn("not a product in JSON", run.error_log)
+        self.assertIn("missing or malformed product id", run.error_log)
+        self.assertIn("a product is not an object", run.error_log)
+        self.assertIn("123: cut off", run.error_log)
+        self.assertEqual(run.export_position, len(payloads))
+
+    def test_unmapped_distributor_is_noted_once(self):
+        payloads = self._payloads(115, 160)
+        self.assertTrue(
+            any(str(i["supplierId"]) == self.unmapped.itscope_id for p in payloads for i in p["supplierItem"])
+        )
+        run = self._import_export(payloads, batch_size=5)
+        lines = [line for line in run.error_log.splitlines() if line.startswith(self.unmapped.itscope_id + ":")]
+        self.assertEqual(len(lines), 1)
+        self.assertIn("KOMSA AG", lines[0])
+        self.assertEqual((run.state, run.error_count), ("done", 0))
+
+    def test_accessories_are_linked_once_they_exist(self):
+        payload = next(p for p in self.catalogue.products(1, 200) if p.get("accessory"))
+        references = [str(a["referencedProductId"]) for a in payload["accessory"]]
+        self._import([payload])
+        template = self._template(payload)
+        self.assertEqual(template.itscope_accessory_puids, " ".join(references))
+        self.assertFalse(template.itscope_accessory_ids)
+        accessories = [self.catalogue.product(int(puid)) for puid in references]
+        self._import(accessories)
+        self.assertEqual(sorted(template.itscope_accessory_ids.mapped("itscope_puid")), sorted(references))
+
+        without = copy.deepcopy(payload)
+        del without["accessory"]
+        self._import_export([without])
+        self.assertFalse(template.itscope_accessory_ids)
+
+    # ------------------------------------------------------------
+    # Export files, resuming, companies
+    # ------------------------------------------------------------
+
+    def test_resumed_import_ends_like_an_uninterrupted_one(self):
+        payloads = [json.dumps(p) for p in self._payloads(160, 190)]
+        decoded = [json.loads(p) for p in payloads]
+        with contextlib.suppress(_Rollback), self.env.cr.savepoint():
+            run = self._import_export(payloads, batch_size=8)
+            self.assertEqual(run.created_count, 30)
+            reference = self._state(decoded)
+            raise _Rollback
+        self.env.invalidate_all()
+        self.assertFalse(self._state(decoded))
+
+        run = self._export_run()
+        self.importer._import_export_batch(run, iter(payloads), batch_size=8)
+        with contextlib.suppress(_Rollback), self.env.cr.savepoint():  # the second batch dies half-way
+            self.importer._import_export_batch(run, iter(payloads[8:]), batch_size=8)
+            raise _Rollback
+        self.env.invalidate_all()
+        self.assertEqual(run.export_position, 8)
+        while run.state == "running":  # every batch after a restart reads the export again up to the checkpoint
+            self.importer._import_export_batch(run, itertools.islice(iter(payloads), run.export_position, None), 8)
+        self.assertEqual((run.state, run.created_count), ("done", 30))
+        self.assertEqual(self._state(decoded), reference)
+        self.assertEqual(self.Template.search_count([("itscope_puid", "in", [str(p["puid"]) for p in decoded])]), 30)
+
+    def test_cron_imports_export_files_in_every_format(self):
+        """An attachment in each ITscope format goes through the cron; a restart between batches resumes."""
+        ranges = {"json": (0, 12), "xml": (12, 24), "csv": (24, 36)}
+        for form, (start, stop) in ranges.items():
+            with self.subTest(form=form):
+                products = self._payloads(start, stop)
+                body = b"".join(export_chunks(form, "standard", products))
+                attachment = self.env["ir.attachment"].create({"name": "export." + form, "raw": body})
+                run = self.importer._start_export_import(self.company, attachment)
+                self.importer._import_export_batch(run, batch_size=5)
+                itscope_catalogue_importer._OPEN_EXPORTS.clear()  # as if the worker restarted
+                self.importer._cron_import_exports()
+                self.assertEqual((run.state, run.created_count, run.export_position), ("done", 12, 12), run.error_log)
+                self.assertEqual(
+                    len(self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in products])])), 12
+                )
+
+    def test_companies_keep_their_own_offers(self):
+        company_b = self.env["res.company"].create({"name": "ITscope Company B", "currency_id": self.eur.id})
+        self._connect(company_b)
+        company_b._itscope_sync_master_data()
+        self.Distributor.search([("company_id", "=", company_b.id)]).action_create_vendor()
+        company_b.itscope_price_source = "price_calc"
+        payloads = self._payloads(190, 200)
+        self._import(payloads)
+        run_b = self._import(payloads, company=company_b)
+        self.assertEqual(run_b.created_count, 0, "the products exist: company B adds its offers to them")
+
+        Supplierinfo = self.env["product.supplierinfo"]
+        payload = self._payload_with_offer(190)
+        template = self._template(payload)
+        offers_a = Supplierinfo.search([("product_tmpl_id", "=", template.id), ("company_id", "=", self.company.id)])
+        offers_b = Supplierinfo.search([("product_tmpl_id", "=", template.id), ("company_id", "=", company_b.id)])
+        self.assertEqual(sorted(offers_a.mapped("itscope_offer_id")), sorted(offers_b.mapped("itscope_offer_id")))
+        for item in self._imported_offers(payload):
+            [offer_a] = offers_a.filtered(lambda s, item=item: s.itscope_offer_id == str(item["id"]))
+            [offer_b] = offers_b.filtered(lambda s, item=item: s.itscope_offer_id == str(item["id"]))
+            self.assertEqual((offer_a.price, offer_b.price), (item["price"], item["priceCalc"]))
+
+        self._age(template)
+        dates_b = {offer.id: offer.write_date for offer in offers_b}
+        changed = copy.deepcopy(payload)
+        self._imported_offers(changed)[0]["price"] += 5
+        self._import([changed])
+        self.assertEqual({offer.id: offer.write_date for offer in offers_b}, dates_b, "company A's import")
+
+        user_b = self._create_user("catalogue_b", ["purchase.group_purchase_user"], company=company_b)
+        visible = Supplierinfo.with_user(user_b).search([("product_tmpl_id", "=", template.id)])
+        self.assertEqual(visible, offers_b)
+
+
+@tagged("post_install", "-at_install")
+class TestItscopeImages(ItscopeCase):
+    """The image download, against a tiny local server (the sandbox's image URLs point to ITscope's media host)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 6), "teal").save(buffer, "PNG")
+        routes = {
+            "/ok.png": ("image/png", buffer.getvalue(), True),
+            "/huge.png": ("image/png", b"\0" * (3 * 1024 * 1024), True),
+            "/huge-unannounced.png": ("image/png", b"\0" * (3 * 1024 * 1024), False),
+            "/page": ("text/html", b"<html></html>", True),
+            "/broken.png": ("image/png", b"not an image", True),
+        }
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                content_type, body, announce = routes.get(self.path, ("text/plain", b"", True))
+                self.send_response(200 if self.path in routes else 404)
+                self.send_header("Content-Type", content_type)
+                if announce:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        cls.addClassCleanup(thread.join, 5)
+        cls.addClassCleanup(server.server_close)
+        cls.addClassCleanup(server.shutdown)
+        cls.base_url = "http://127.0.0.1:%d" % server.server_port
+        cls.routes = routes
+
+    def test_pending_images_are_downloaded_within_bounds(self):
+        templates = self.env["product.template"].create(
+            [
+                {"name": path, "itscope_image_url": self.base_url + path, "itscope_image_pending": True}
+                for path in [*self.routes, "/missing.png"]
+            ]
+        )
+        self.env["product.template"]._cron_itscope_fetch_images()
+        with_image = templates.filtered("image_1920")
+        self.assertEqual(with_image.mapped("name"), ["/ok.png"])
+        self.assertEqual(Image.open(io.BytesIO(base64.b64decode(with_image.image_1920))).size, (8, 6))
+        self.assertFalse(any(templates.mapped("itscope_image_pending")))
