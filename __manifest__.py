@@ -27,6 +27,7 @@
         "views/product_supplierinfo_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/itscope_product_search_views.xml",
+        "wizards/itscope_best_source_views.xml",
         "views/itscope_document_views.xml",
         "views/purchase_order_views.xml",
         "views/stock_picking_views.xml",

@@ -189,6 +189,26 @@ class PurchaseOrder(models.Model):
             self._itscope_update_from_deal(deal)
         return True
 
+    def action_itscope_best_source(self):
+        """Propose the best partnered distributor for every line (price if in stock, else availability)."""
+        self.ensure_one()
+        wizard = self.env["itscope.best.source"].create(
+            {
+                "purchase_id": self.id,
+                "line_ids": [
+                    fields.Command.create(vals) for vals in self.env["itscope.best.source"]._itscope_prepare_lines(self)
+                ],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Best source"),
+            "res_model": "itscope.best.source",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
     def action_itscope_open_deal(self):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "url": self.itscope_deeplink, "target": "new"}

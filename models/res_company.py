@@ -204,7 +204,10 @@ class ResCompany(models.Model):
     def _itscope_sync_all(self):
         """Run every sync of this company once (the demo and "Sync now" buttons); return the sync runs."""
         self.ensure_one()
-        return self._itscope_sync_master_data()
+        runs = self._itscope_sync_master_data()
+        runs |= self.env["purchase.order"]._itscope_sync_deals(self)
+        runs |= self.env["itscope.document"]._itscope_fetch_documents(self)
+        return runs
 
     def _itscope_sync_master_data(self):
         """Distributors, manufacturers and product types: fetch all three first, then write what changed."""

@@ -18,6 +18,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.itscope_import_price_list_lines", readonly=False
     )
     itscope_content_policy = fields.Selection(related="company_id.itscope_content_policy", readonly=False)
+    itscope_send_orders = fields.Boolean(related="company_id.itscope_send_orders", readonly=False)
+    itscope_validate_orders = fields.Boolean(related="company_id.itscope_validate_orders", readonly=False)
 
     def action_itscope_test_connection(self):
         """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""

@@ -1,0 +1,91 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ItscopeCase
+
+
+@tagged("post_install", "-at_install")
+class TestBestSource(ItscopeCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        assert cls.company._itscope_sync_master_data().state == "done"
+        distributors = cls.env["itscope.distributor"].search(
+            [("company_id", "=", cls.company.id), ("partnered", "=", True)], limit=3
+        )
+        distributors.action_create_vendor()
+        cls.a, cls.b, cls.c = distributors.partner_id
+        unpartnered = cls.env["itscope.distributor"].search(
+            [("company_id", "=", cls.company.id), ("partnered", "=", False)], limit=1
+        )
+        unpartnered.action_create_vendor()
+        cls.outsider = unpartnered.partner_id
+
+    @classmethod
+    def _product(cls, name, offers):
+        """``offers``: [(vendor, price, stock, availability code)] as ITscope offers of the company."""
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "seller_ids": [
+                    Command.create(
+                        {
+                            "partner_id": vendor.id,
+                            "price": price,
+                            "product_code": "%s-%s" % (name, vendor.id),
+                            "company_id": cls.company.id,
+                            "itscope_offer_id": "%s%s" % (vendor.id, name),
+                            "itscope_available": True,
+                            "itscope_stock": stock,
+                            "itscope_stock_status": status,
+                        }
+                    )
+                    for vendor, price, stock, status in offers
+                ],
+            }
+        )
+
+    def _rfq(self, lines):
+        return self.env["purchase.order"].create(
+            {
+                "partner_id": self.a.id,
+                "company_id": self.company.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_qty": qty}) for product, qty in lines
+                ],
+            }
+        )
+
+    def _proposal(self, order):
+        action = order.action_itscope_best_source()
+        return self.env["itscope.best.source"].browse(action["res_id"])
+
+    def test_cheapest_in_stock_then_best_availability(self):
+        cheap_but_short = self._product("P1", [(self.a, 90, 2, "1"), (self.b, 100, 50, "1"), (self.outsider, 10, 99, "1")])
+        nobody_has_it = self._product("P2", [(self.a, 50, 0, "4"), (self.c, 60, 0, "2")])
+        wizard = self._proposal(self._rfq([(cheap_but_short, 5), (nobody_has_it, 1)]))
+        first, second = wizard.line_ids
+        self.assertEqual(first.partner_id, self.b, "A has too few, the outsider is no partner: B")
+        self.assertEqual(second.partner_id, self.c, "in transit beats order-related")
+        self.assertIn("availability", second.reason)
+
+    def test_three_distributors_split_into_three_rfqs(self):
+        products = [
+            self._product("A-best", [(self.a, 10, 9, "1"), (self.b, 20, 9, "1")]),
+            self._product("B-best", [(self.a, 30, 9, "1"), (self.b, 20, 9, "1")]),
+            self._product("C-best", [(self.c, 5, 9, "1"), (self.b, 20, 9, "1")]),
+            self._product("C-too", [(self.c, 7, 9, "1")]),
+        ]
+        order = self._rfq([(product, 1) for product in products])
+        action = self._proposal(order).action_apply()
+        orders = self.env["purchase.order"].browse(action["domain"][0][2])
+        self.assertEqual(len(orders), 3)
+        by_vendor = {o.partner_id: o.order_line.product_id.mapped("name") for o in orders}
+        self.assertEqual(
+            by_vendor, {self.a: ["A-best"], self.b: ["B-best"], self.c: ["C-best", "C-too"]}
+        )
+        self.assertIn(order, orders, "the original RFQ keeps its vendor's lines")
+        self.assertEqual(orders.order_line.mapped("price_unit"), [10.0, 20.0, 5.0, 7.0])
+        new = orders - order
+        self.assertEqual(set(new.mapped("origin")), {order.name})
+        self.assertTrue(all(line.name.startswith("[C-") for line in new.filtered(lambda o: o.partner_id == self.c).order_line))
