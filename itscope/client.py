@@ -62,6 +62,16 @@ def search_filter(criteria):
     return ";".join(parts)
 
 
+def export_url(base_url, export):
+    """The download URL of an export given by its id or by the URL ITscope's Share button shows."""
+    export = (export or "").strip()
+    if export.startswith(("http://", "https://")):
+        return export
+    if not _UUID.fullmatch(export):
+        raise ValueError("%r is neither an ITscope export id (a UUID) nor an export URL." % export)
+    return "%s/products/exports/%s" % (base_url.rstrip("/"), export)
+
+
 class ItscopeClient:
     """A session with ITscope for one account. Use it as a context manager so its connections are closed."""
 
@@ -248,13 +258,7 @@ class ItscopeClient:
             page += 1
 
     def export_url(self, export):
-        """The download URL of an export given by its id or by the URL ITscope's Share button shows."""
-        export = export.strip()
-        if export.startswith(("http://", "https://")):
-            return export
-        if not _UUID.fullmatch(export):
-            raise ValueError("%r is neither an ITscope export id (a UUID) nor an export URL." % export)
-        return self._url("products/exports/%s" % export)
+        return export_url(self.base_url, export)
 
     def download_export(self, export, fileobj, chunk_size=1 << 20):
         """Stream an export into ``fileobj`` (never the whole file in memory); return the number of bytes written.

@@ -4,6 +4,7 @@ from . import itscope_binding_mixin
 from . import itscope_catalogue_importer
 from . import itscope_condition
 from . import itscope_distributor
+from . import itscope_export
 from . import itscope_document
 from . import itscope_manufacturer
 from . import itscope_product

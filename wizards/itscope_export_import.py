@@ -1,0 +1,42 @@
+import base64
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class ItscopeExportImport(models.TransientModel):
+    """Import an ITscope export now: one of the company's exports from ITscope, or a file downloaded earlier."""
+
+    _name = "itscope.export.import"
+    _description = "Import an ITscope Export"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    source = fields.Selection(
+        [("itscope", "From ITscope"), ("file", "From a file")], required=True, default="itscope"
+    )
+    export_id = fields.Many2one("itscope.export", string="Export", domain="[('company_id', '=', company_id)]")
+    file = fields.Binary(string="Export file", help="A CSV export (ZIP), an XML or a JSON export of ITscope.")
+    filename = fields.Char()
+    full = fields.Boolean(
+        string="Full export",
+        help="The file lists every product you want: offers of products it does not list become unavailable.",
+    )
+
+    def action_import(self):
+        self.ensure_one()
+        if self.source == "itscope":
+            if not self.export_id:
+                raise UserError(self.env._("Choose the export to import."))
+            return self.export_id.action_import_now()
+        if not self.file:
+            raise UserError(self.env._("Upload the export file to import."))
+        attachment = self.env["ir.attachment"].create(
+            {"name": self.filename or "itscope-export", "raw": base64.b64decode(self.file)}
+        )
+        run = self.env["itscope.catalogue.importer"]._start_export_import(self.company_id, attachment, full=self.full)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "itscope.sync.run",
+            "res_id": run.id,
+            "view_mode": "form",
+        }
