@@ -13,6 +13,10 @@ AVAILABILITY = {
     8: "Unknown",
 }
 
+# Availability codes from best to worst: own stock, then the pre-supplier's stock, then goods on their way, then
+# ordered on demand; unknown before not available.
+AVAILABILITY_RANK = {1: 0, 3: 1, 2: 2, 4: 3, 8: 4, 6: 5}
+
 CONDITION = {
     1: "New",
     2: "Used",

@@ -62,11 +62,11 @@ class TestBestSource(ItscopeCase):
 
     def test_cheapest_in_stock_then_best_availability(self):
         cheap_but_short = self._product("P1", [(self.a, 90, 2, "1"), (self.b, 100, 50, "1"), (self.outsider, 10, 99, "1")])
-        nobody_has_it = self._product("P2", [(self.a, 50, 0, "4"), (self.c, 60, 0, "2")])
+        nobody_has_it = self._product("P2", [(self.a, 50, 0, "4"), (self.c, 60, 0, "3"), (self.b, 40, 0, "2")])
         wizard = self._proposal(self._rfq([(cheap_but_short, 5), (nobody_has_it, 1)]))
         first, second = wizard.line_ids
         self.assertEqual(first.partner_id, self.b, "A has too few, the outsider is no partner: B")
-        self.assertEqual(second.partner_id, self.c, "in transit beats order-related")
+        self.assertEqual(second.partner_id, self.c, "at the pre-supplier beats in transit and order-related")
         self.assertIn("availability", second.reason)
 
     def test_three_distributors_split_into_three_rfqs(self):

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-# Availability codes from best to worst, for lines no distributor has in stock in the quantity wanted.
-AVAILABILITY_RANK = {"1": 0, "2": 1, "3": 2, "4": 3, "8": 4, "6": 5}
+from ..itscope.codes import AVAILABILITY_RANK
+
 
 
 class ItscopeBestSource(models.TransientModel):
@@ -38,7 +38,7 @@ class ItscopeBestSource(models.TransientModel):
             elif offers:
                 best = min(
                     offers,
-                    key=lambda offer: (AVAILABILITY_RANK.get(offer.itscope_stock_status or "8", 4), offer.price),
+                    key=lambda offer: (AVAILABILITY_RANK[int(offer.itscope_stock_status or 8)], offer.price),
                 )
                 reason = self.env._("nobody has the quantity in stock: best availability, then price")
             else:

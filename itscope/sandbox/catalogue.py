@@ -40,6 +40,8 @@ import random
 import time
 from collections import namedtuple
 
+from ..codes import AVAILABILITY_RANK
+
 PARTNER_TEST_ID = 10000735
 MEDIA_BASE = "https://media.itscope.com/img"  # ITscope's image host, for catalogues not served over HTTP
 PUID_BASE = 10_000_000_000
@@ -80,7 +82,6 @@ _SUPPLIER_STOCK_TEXTS = {
     6: "nicht lieferbar",
     8: "k. A.",
 }
-_AVAILABILITY_RANK = {1: 0, 3: 1, 2: 2, 4: 3, 8: 4, 6: 5}  # best first, for aggregatedStatus
 CONDITION_NAMES = {
     1: "New",
     2: "Used",
@@ -614,7 +615,7 @@ class Catalogue:
         for product_field, item_field in _BEST_OFFER_FIELDS:
             if item_field in best:
                 product[product_field] = best[item_field]
-        status = min((item["stockStatus"] for item in offers), key=_AVAILABILITY_RANK.__getitem__)
+        status = min((item["stockStatus"] for item in offers), key=AVAILABILITY_RANK.__getitem__)
         product["aggregatedStatus"] = status
         product["aggregatedStatusText"] = STOCK_STATUS_TEXTS[status]
         product["aggregatedStock"] = sum(item["stock"] for item in offers)
