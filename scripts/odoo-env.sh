@@ -5,7 +5,9 @@
 # where this project's machines keep it. ODOO_PYTHON is left empty when none is found.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VAR="$ROOT/var"
+# Working files (the addons-path link, logs, a virtualenv) live outside the repo: a link back into the addon from
+# inside it would make Odoo's file scans (translation export) walk the addon forever.
+VAR="${ITSCOPE_VAR:-${XDG_CACHE_HOME:-$HOME/.cache}/itscope-connector/$(printf %s "$ROOT" | md5sum | cut -c1-12)}"
 
 _imports_odoo() { "$1" -c 'import odoo, odoo.release; assert odoo.release.version_info[0] == 18' >/dev/null 2>&1; }
 

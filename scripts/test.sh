@@ -21,7 +21,8 @@ else
 fi
 
 echo "== Tier 1: pure-Python tests (itscope package) =="
-"$PY" -m pytest -q itscope
+"$PY" -m pytest -q itscope | tee "$VAR/pytest.log"
+tier1=$(tail -1 "$VAR/pytest.log" | sed -nE 's/^([0-9]+) passed.*/\1/p')
 
 if [ -z "$ODOO_PYTHON" ]; then
     cat <<'TXT'
@@ -32,6 +33,7 @@ if [ -z "$ODOO_PYTHON" ]; then
 ######################################################################################################
 TXT
     no_odoo_help 2>&1
+    echo "total: ${tier1:-0} passed, 0 failed"
     exit 0
 fi
 
@@ -69,6 +71,9 @@ fi
 if ! echo "$uninstall" | grep -q "uninstalled models left: 0"; then
     echo "The addon did not uninstall cleanly: ${uninstall:-no result}"; status=1
 fi
-passed=$(echo "$summary" | sed -nE 's/.* of ([0-9]+) tests.*/\1/p')
-echo "Odoo tests: ${passed:-0} run, $( [ $status = 0 ] && echo 'all passed' || echo 'FAILED')"
+ran=$(echo "$summary" | sed -nE 's/.* of ([0-9]+) tests.*/\1/p')
+failed=$(echo "$summary" | sed -nE 's/.* ([0-9]+) failed, ([0-9]+) error.*/\1 + \2/p')
+failed=$(( ${failed:-0} + status * (${failed:-0} == 0) ))
+echo "Odoo tests: ${ran:-0} run, $( [ $status = 0 ] && echo 'all passed' || echo 'FAILED')"
+echo "total: $(( ${tier1:-0} + ${ran:-0} - ${failed} )) passed, ${failed} failed"
 exit $status
