@@ -6,3 +6,4 @@ from . import test_purchase_order
 from . import test_settings_tour
 from . import test_best_source
 from . import test_catalogue_ways_in
+from . import test_share
