@@ -36,7 +36,7 @@ from ..itscope.products import read_products
 
 _logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 10000  # products per transaction of an export import
+BATCH_SIZE = 20000  # products per transaction of an export import
 CHUNK_SIZE = 2500  # products looked up, read and written together within a batch
 
 # One export iterator per running import, kept between the cron runner's calls in this process: the next batch
@@ -94,8 +94,6 @@ _TEMPLATE_VALUES = {
 }
 _VARIANT_VALUES = {"product_tmpl_id": "i.tmpl_id", "barcode": "i.barcode", "weight": "i.weight"}
 _MAGIC_COLUMNS = ("id", "create_uid", "create_date", "write_uid", "write_date")
-# Tables an export import grows fast: their statistics are refreshed when they lag (see _refresh_statistics).
-_GROWING_TABLES = ("product_template", "product_product", "product_supplierinfo", "itscope_product")
 # What a re-import writes over an existing product's content, per company policy (``never``: nothing).
 # Translated columns hold jsonb; ITscope's empty values never clear what is there.
 _TRANSLATED_CONTENT = {
@@ -207,18 +205,13 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         ``full``: the export lists every product the company wants, so at the end the offers of products it no longer
         lists become unavailable.
         """
-        run = (
-            self.env["itscope.sync.run"]
-            .sudo()
-            .create(
-                {
-                    "company_id": company.id,
-                    "kind": "catalogue",
-                    "export_attachment_id": attachment.id,
-                    "export_full": full,
-                }
-            )
-        )
+        vals = {
+            "company_id": company.id,
+            "kind": "catalogue",
+            "export_attachment_id": attachment.id,
+            "export_full": full,
+        }
+        run = self.env["itscope.sync.run"].sudo().create(vals)
         self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import")._trigger()
         return run
 
@@ -242,7 +235,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             with self.env.cr.savepoint(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
-                importer._refresh_statistics()
+                importer._refresh_statistics("itscope_product")
                 settings = importer._prepare_settings(company, run)
                 for chunk in _chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE):
                     read += len(chunk)
@@ -285,16 +278,17 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=read or 1, remaining=len(runs) - (runs[0].state != "running"))
 
     @api.model
-    def _refresh_statistics(self):
-        """ANALYZE the tables an import grows whose statistics lag behind (more than half of the rows changed since):
-        right after a bulk load the planner would take a table of 300,000 vendor lines for a few dozen and scan it
-        for every lookup. autovacuum catches up too, but only later."""
+    def _refresh_statistics(self, table):
+        """ANALYZE ``table`` if its statistics lag behind (more than half of its rows changed since). An import grows
+        the tables it looks rows up in (bindings by digest, vendor lines by offer) faster than autovacuum analyzes
+        them, and with stale statistics the planner takes 300,000 rows for a few dozen and scans them all for every
+        lookup, through the wrong index."""
         self.env.cr.execute(
-            """SELECT relname FROM pg_stat_user_tables
-                WHERE relname = ANY(%s) AND n_mod_since_analyze > GREATEST(n_live_tup, 2000) / 2""",
-            [list(_GROWING_TABLES)],
+            """SELECT 1 FROM pg_stat_user_tables
+                WHERE relname = %s AND n_mod_since_analyze > GREATEST(n_live_tup, 2000) / 2""",
+            [table],
         )
-        for (table,) in self.env.cr.fetchall():
+        if self.env.cr.fetchone():
             self.env.cr.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
     # ------------------------------------------------------------
@@ -331,8 +325,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         cr.execute("SELECT code, id FROM res_country")
         countries = dict(cr.fetchall())
 
-        template_constants, template_m2m, default_categ_id = self._insert_defaults("product.template")
-        variant_constants, _variant_m2m, _categ = self._insert_defaults("product.product")
+        template_constants, template_m2m = self._insert_defaults("product.template")
+        variant_constants, _variant_m2m = self._insert_defaults("product.product")
         supplier_defaults = self.env["product.supplierinfo"].default_get(["delay"])
         choices = (
             company.itscope_price_source,
@@ -359,7 +353,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             product_types=product_types,
             currencies=currencies,
             countries=countries,
-            default_categ_id=default_categ_id,
+            default_categ_id=self.env["product.template"].default_get(["categ_id"]).get("categ_id"),
             template_constants=template_constants,
             variant_constants=variant_constants,
             template_m2m=template_m2m,
@@ -394,7 +388,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 )
                 if value is not None:
                     constants[name] = value
-        return constants, m2m, defaults.get("categ_id")
+        return constants, m2m
 
     # ------------------------------------------------------------
     # Reading an export
@@ -420,8 +414,10 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
     @api.model
     def _write_chunk(self, settings, read_result, run):
+        """Write what the helper thread read (``(prepared, problems)``), on fresh statistics."""
         prepared, problems = read_result
         run._add_errors(problems)
+        self._refresh_statistics("product_supplierinfo")
         return self._write_products(settings, prepared, run)
 
     @api.model
@@ -443,8 +439,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
     @api.model
     def _finish_export_import(self, run):
-        """After the last batch: offers of products a full export no longer lists become unavailable, accessories that
-        now exist are linked, and the run is closed."""
+        """After the last batch: offers of products a full export no longer lists become unavailable, accessories
+        created by the import are linked to the products listing them, and the run is closed."""
         if run.export_full:
             self.env.flush_all()
             self.env.cr.execute(
@@ -462,7 +458,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             )
             run._count(updated=len({row[0] for row in self.env.cr.fetchall()}))
             self.env.cr.execute("DELETE FROM itscope_product_seen WHERE run_id = %s", [run.id])
-        self._link_accessories()
+        if run.created_count:  # products listing one created in a later batch as accessory
+            self._link_accessories()
         run._finish()
 
     # ------------------------------------------------------------
@@ -524,23 +521,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             {**params, "listed": [line_id for line_id in listed.values() if line_id]},
             [match["tmpl_id"] for match in existing.values() if not match["is_new"]],
         )
-        cr.execute(
-            """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
-               SELECT %(company)s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
-               ON CONFLICT (company_id, itscope_id) DO UPDATE
-                  SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
-                WHERE (b.product_tmpl_id, b.payload_hash)
-                      IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)""",
-            params,
-        )
-        cr.execute(
-            """SELECT b.itscope_id, b.id FROM itscope_product b JOIN itscope_import_product i ON i.puid = b.itscope_id
-                WHERE b.company_id = %(company)s""",
-            params,
-        )
-        written = dict(cr.fetchall())
-        written_ids = [match["tmpl_id"] for match in existing.values()]
-        updated |= self._sync_accessories(written_ids)
+        written = self._upsert_bindings(settings, products)
+        updated |= self._sync_accessories()
         self.env.invalidate_all()
         if new:
             self.env.registry.clear_cache()  # as product.product.create does; signalled to other workers on commit
@@ -557,6 +539,30 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             skipped=skipped,
         )
         return written
+
+    @api.model
+    def _upsert_bindings(self, settings, products):
+        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``."""
+        cr = self.env.cr
+        cr.execute(
+            """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
+               SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
+               ON CONFLICT (company_id, itscope_id) DO UPDATE
+                  SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
+                WHERE (b.product_tmpl_id, b.payload_hash)
+                      IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
+            RETURNING b.itscope_id, b.id""",
+            [settings.company_id],
+        )
+        bindings = dict(cr.fetchall())
+        untouched = [item.product.puid for item in products if item.product.puid not in bindings]
+        if untouched:  # bindings that were right already
+            cr.execute(
+                "SELECT itscope_id, id FROM itscope_product WHERE company_id = %s AND itscope_id = ANY(%s)",
+                [settings.company_id, untouched],
+            )
+            bindings.update(cr.fetchall())
+        return bindings
 
     @api.model
     def _select_products(self, settings, prepared, problems):
@@ -592,8 +598,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             manufacturer = settings.manufacturers.get(product.manufacturer_id)
             if manufacturer and product.manufacturer_sku:
                 by_sku.setdefault((manufacturer, product.manufacturer_sku), product.puid)
-        # one row per template, with its first variant (DISTINCT ON keeps the plan independent of table statistics,
-        # which lag behind a bulk import)
+        # one row per template, with its first variant
         query = """SELECT DISTINCT ON (t.id) {key}, t.id, p.id, p.barcode, t.categ_id, t.company_id,
                           (SELECT itscope_id FROM itscope_product_type WHERE id = t.itscope_product_type_id)
                      FROM product_template t JOIN product_product p ON p.product_tmpl_id = t.id
@@ -800,7 +805,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             self.env["product.supplierinfo"].sudo().browse(line_ids).write(
                 {"partner_id": partner_id, "product_tmpl_id": template_id}
             )
-        self.env.flush_all()
+        if moves:
+            self.env.flush_all()
         return {template_id for _partner_id, template_id in moves}
 
     @api.model
@@ -849,8 +855,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return changed
 
     @api.model
-    def _sync_accessories(self, template_ids):
-        """Make the imported products' ITscope accessories what ITscope lists; returns the templates changed."""
+    def _sync_accessories(self):
+        """Make the written products' ITscope accessories what ITscope lists; returns the templates changed."""
         self.env.cr.execute(
             """DELETE FROM itscope_product_accessory_rel r
                  USING itscope_import_product i, product_template a
@@ -859,29 +865,32 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             RETURNING r.product_tmpl_id"""
         )
         changed = {row[0] for row in self.env.cr.fetchall()}
-        return changed | self._link_accessories(template_ids=template_ids)
+        return changed | self._link_accessories(written=True)
 
     @api.model
-    def _link_accessories(self, template_ids=None, puids=None):
-        """Link the listed accessories that exist by now: of ``template_ids``, of the products listing one of
-        ``puids``, or (neither given) of every product. Returns the templates that got a link."""
-        if template_ids is not None:
-            condition, params = "t.id = ANY(%s)", [template_ids]
+    def _link_accessories(self, puids=None, written=False):
+        """Link the listed accessories that exist by now: of the products just written (``written``), of those listing
+        one of ``puids``, or (neither given) of every product. Returns the templates that got a link."""
+        if written:
+            source, params = "SELECT tmpl_id AS id, accessory_puids AS puids FROM itscope_import_product", []
         elif puids is not None:
-            condition, params = "string_to_array(t.itscope_accessory_puids, ' ') && %s::text[]", [puids]
+            source = """SELECT id, itscope_accessory_puids AS puids FROM product_template
+                         WHERE string_to_array(itscope_accessory_puids, ' ') && %s::text[]"""
+            params = [puids]
         else:
-            condition, params = "true", []
+            source = """SELECT id, itscope_accessory_puids AS puids FROM product_template
+                         WHERE itscope_accessory_puids IS NOT NULL"""
+            params = []
         self.env.cr.execute(
             sql.SQL(
                 """INSERT INTO itscope_product_accessory_rel (product_tmpl_id, accessory_tmpl_id)
                    SELECT t.id, a.id
-                     FROM product_template t
-                     CROSS JOIN LATERAL unnest(string_to_array(t.itscope_accessory_puids, ' ')) AS listed(puid)
+                     FROM ({}) t
+                     CROSS JOIN LATERAL unnest(string_to_array(t.puids, ' ')) AS listed(puid)
                      JOIN product_template a ON a.itscope_puid = listed.puid
-                    WHERE t.itscope_accessory_puids IS NOT NULL AND {}
                    ON CONFLICT DO NOTHING
                 RETURNING product_tmpl_id"""
-            ).format(sql.SQL(condition)),
+            ).format(sql.SQL(source)),
             params,
         )
         return {row[0] for row in self.env.cr.fetchall()}
@@ -905,7 +914,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 continue
             moves.setdefault(product_type[1], []).append(match["tmpl_id"])
         for category_id, template_ids in moves.items():
-            self.env["product.template"].browse(template_ids).write({"categ_id": category_id})
+            self.env["product.template"].sudo().browse(template_ids).write({"categ_id": category_id})
         return {template_id for template_ids in moves.values() for template_id in template_ids}
 
     @api.model
@@ -1027,9 +1036,12 @@ def _prepare(settings, product, digest):
 
 
 def _chunks(iterable, size):
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
+    """Lists of ``size`` items, the first ones smaller (a fifth, growing by half): the first chunk is read while
+    nothing is written yet, and each next one is read while the one before is written, which takes longer."""
+    iterator, step = iter(iterable), max(size // 5, 1)
+    while chunk := list(itertools.islice(iterator, step)):
         yield chunk
+        step = min(size, step * 3 // 2)
 
 
 def _payload_digest(seed, payload):

@@ -3,9 +3,11 @@
 1. Makes sure a template database with the addon installed exists (named after a digest of the addon's code, so a
    change rebuilds it), clones it into a fresh database, syncs the master data from an in-process sandbox and maps
    every distributor to a vendor.
-2. Writes an export of N products from the sandbox's catalogue generator as JSON lines (one ``standard`` product per
-   line, the dicts exports are read into). The generator gives 1 to 4 offers a product: each product gets exactly
-   three here (extra offers copy the first one with another distributor, offer id and SKU), all conditions allowed.
+2. Writes an export of N products from the sandbox's catalogue generator as JSON lines, one ``standard`` product
+   per line, handed to the importer as text: it digests each line as it is and decodes only new or changed products.
+   (``itscope.exports`` reads ITscope's own CSV-zip, XML and JSON files into dicts; a dict is digested the same way.)
+   The generator gives 1 to 4 offers a product: each product gets exactly three here (extra offers copy the first
+   one with another distributor, offer id and SKU), and the company takes every condition.
 3. Imports it through the catalogue importer's export path, one transaction per batch as the cron runs it, and checks
    the counts (N products, 3N vendor price lines).
 4. Imports min(N, 2000) other products of the same generator through Odoo's own CSV import (``base_import``: name,

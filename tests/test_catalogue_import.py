@@ -307,6 +307,30 @@ class TestCatalogueImport(ItscopeCase):
         self.assertEqual(self._template(payload), existing)
         self.assertEqual(existing.barcode, payload["ean"], "the EAN is free, so it becomes the barcode")
 
+    def test_buyer_imports_and_links_with_category(self):
+        """A purchase user may import: a product linked by manufacturer SKU moves to its type's category."""
+        payload = self._payload_with_offer(45)
+        manufacturer = self.env["itscope.manufacturer"].search([("itscope_id", "=", str(payload["manufacturerId"]))])
+        existing = self.Template.create(
+            {
+                "name": "Our own listing",
+                "itscope_manufacturer_id": manufacturer.partner_id.id,
+                "itscope_manufacturer_sku": payload["manufacturerSKU"],
+            }
+        )
+        buyer = self._create_user("catalogue_buyer", ["purchase.group_purchase_user"])
+        products = [read_product(payload)]
+        importer = self.importer.with_user(buyer)
+        run = (
+            self.env["itscope.sync.run"]
+            .with_user(buyer)
+            ._run(self.company, "catalogue", lambda run: importer._import_products(self.company, products, run))
+        )
+        self.assertEqual((run.state, run.updated_count), ("done", 1), run.failure)
+        product_type = self.env["itscope.product.type"].search([("itscope_id", "=", str(payload["productTypeId"]))])
+        self.assertEqual(existing.categ_id, product_type.category_id)
+        self.assertTrue(existing.seller_ids)
+
     def test_ean_of_another_product_is_left_out(self):
         """A second ITscope product with an EAN that an imported one carries is created, without the barcode."""
         payload = self._payload_with_offer(30)
@@ -382,6 +406,20 @@ class TestCatalogueImport(ItscopeCase):
         seller = self.env["product.supplierinfo"].search([("itscope_offer_id", "=", str(item["id"]))])
         self.assertEqual(seller.price, item["price"])
         self.assertEqual({key for key in dates if new_dates[key] != dates[key]}, {"s%d" % seller.id})
+
+    def test_vendor_lines_follow_a_remapped_distributor(self):
+        """Mapping a distributor to another vendor moves its lines there on the next import (none is duplicated)."""
+        payload = self._payload_with_offer(50)
+        self._import_export([payload])
+        item = self._imported_offers(payload)[0]
+        line = self.env["product.supplierinfo"].search([("itscope_offer_id", "=", str(item["id"]))])
+        distributor = self.Distributor.search([("itscope_id", "=", str(item["supplierId"]))])
+        vendor = self.env["res.partner"].create({"name": "Our account at that distributor", "is_company": True})
+        distributor.partner_id = vendor
+        run = self._import_export([payload])
+        self.assertEqual(run.updated_count, 1, "the vendor mapping is part of what an unchanged product depends on")
+        self.assertEqual(self.env["product.supplierinfo"].search([("itscope_offer_id", "=", str(item["id"]))]), line)
+        self.assertEqual(line.partner_id, vendor)
 
     def test_offers_missing_from_a_full_import_become_unavailable(self):
         payloads = self._payloads(60, 70)
