@@ -10,7 +10,7 @@ can skip unchanged products by comparing one number.
 
 import hashlib
 import json
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -41,7 +41,7 @@ class Offer:
 
     def state_hash(self):
         """Digest of the price and stock state the refresh writes (changes several times a day)."""
-        return _digest(astuple(self))
+        return _digest(_values(self))
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,16 @@ class Product:
 
     def content_hash(self):
         """Digest of the content the importer writes (not the offers: they have their own)."""
-        return _digest(astuple(self)[:-1])
+        return _digest(_values(self)[:-1])
 
     def full_hash(self):
         """Digest of content and offers: equal means a re-import has nothing to write."""
         return _digest((self.content_hash(), tuple(offer.state_hash() for offer in self.offers)))
+
+
+def _values(record):
+    """The record's field values in order (``astuple`` would deep-copy them, three times slower)."""
+    return tuple(getattr(record, field.name) for field in fields(record))
 
 
 def _digest(value):
