@@ -16,4 +16,16 @@ if not ok:
     sys.exit(1)
 for run in company._itscope_sync_all():
     print("%s: %s" % (run.display_name, run.summary))
+
+# A purchaser's starting point: vendors for the partner distributors, the sandbox's full catalogue as the company's
+# export (imported now, batch by batch as the cron would), and orders sent through ITscope on confirmation.
+company.itscope_send_orders = True
+env["itscope.distributor"].search([("company_id", "=", company.id), ("partnered", "=", True)]).action_create_vendor()
+export = env["itscope.export"].search([("company_id", "=", company.id)], limit=1) or env["itscope.export"].create(
+    {"name": "Sandbox catalogue", "export_ref": "5a9d1000-c0de-4e57-8a7e-000000000103", "company_id": company.id}
+)
+run = export._itscope_download_and_import()
+while run.state == "running":
+    env["itscope.catalogue.importer"]._import_export_batch(run)
+print("%s: %s" % (run.display_name, run.summary))
 env.cr.commit()  # noqa: F821 (a shell script, not business code: the demo database must keep its set-up)
