@@ -17,3 +17,9 @@ N ?= 10000
 bench:  ## catalogue import benchmark: N new products with 3 offers each, vs base_import, then unchanged (README)
 	bash -c 'source scripts/odoo-env.sh && { find_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
 		exec "$$ODOO_PYTHON" scripts/bench_import.py --products $(N) --addons-path "$$(odoo_addons_path)"'
+
+.PHONY: bench-prices
+
+bench-prices:  ## price refresh benchmark: N offers all changing, refresh writer vs grouped ORM writes, then unchanged (README)
+	bash -c 'source scripts/odoo-env.sh && { find_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
+		exec "$$ODOO_PYTHON" scripts/bench_prices.py --offers $(N) --addons-path "$$(odoo_addons_path)"'

@@ -7,6 +7,7 @@ from . import itscope_distributor
 from . import itscope_export
 from . import itscope_document
 from . import itscope_manufacturer
+from . import itscope_price_refresh
 from . import itscope_product
 from . import itscope_product_seen
 from . import itscope_product_type

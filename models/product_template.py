@@ -53,6 +53,16 @@ class ProductTemplate(models.Model):
         copy=False,
     )
 
+    itscope_offer_ids = fields.One2many(
+        "product.supplierinfo",
+        "product_tmpl_id",
+        string="ITscope Offers",
+        domain=[("itscope_offer_id", "!=", False)],
+        readonly=True,
+        depends_context=("company",),
+        help="Every distributor's ITscope offer of this product, as the last import or price refresh left it.",
+    )
+
     _sql_constraints = [
         ("itscope_puid_uniq", "UNIQUE(itscope_puid)", "An ITscope product can be linked to one product only."),
     ]

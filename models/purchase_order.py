@@ -189,6 +189,41 @@ class PurchaseOrder(models.Model):
             self._itscope_update_from_deal(deal)
         return True
 
+    def action_itscope_check_now(self):
+        """Ask ITscope in real time for this RFQ's products, update their offers and say what changed. Lines with an
+        offer of the vendor are repriced as Odoo prices them when their quantity changes (price, discount and planned
+        date from the vendor's price line); lines at a project price keep it."""
+        self.ensure_one()
+        if self.state not in ("draft", "sent"):
+            raise UserError(self.env._("Only a request for quotation can be checked with ITscope."))
+        lines = self.order_line.filtered(
+            lambda line: line.product_id and not line.display_type and not line.itscope_is_shipping
+        )
+        bindings = self.env["itscope.product"].search(
+            [("company_id", "=", self.company_id.id), ("product_tmpl_id", "in", lines.product_id.product_tmpl_id.ids)]
+        )
+        puids = bindings.mapped("itscope_id")
+        if not puids:
+            raise UserError(self.env._("No product of %(order)s comes from ITscope.", order=self.name))
+        before = {line: (line.price_unit, line.itscope_stock, line.itscope_stock_status) for line in lines}
+        self.env["itscope.price.refresh"]._check_now(self.company_id, puids)
+        at_offer_price = lines.filtered(
+            lambda line: line.itscope_supplierinfo_id and not (line.itscope_project_id or line.itscope_special_bid_id)
+        )
+        at_offer_price._compute_price_unit_and_date_planned_and_name()
+        changes = list(filter(None, (line._itscope_change_note(*before[line]) for line in lines)))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Checked with ITscope"),
+                "message": "; ".join(changes) or self.env._("Prices and stock are unchanged."),
+                "type": "warning" if changes else "success",
+                "sticky": bool(changes),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_itscope_best_source(self):
         """Propose the best partnered distributor for every line (price if in stock, else availability)."""
         self.ensure_one()

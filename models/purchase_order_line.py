@@ -1,8 +1,9 @@
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_compare, float_round, format_amount
 
+from ..itscope import codes
 from ..itscope.errors import ItscopeDocumentError
 from ..itscope.opentrans import OrderLine, Project
 
@@ -48,6 +49,24 @@ class PurchaseOrderLine(models.Model):
         copy=False,
         help="What the distributor's dispatch notifications announced so far.",
     )
+    # The vendor's ITscope offer for the product, where the purchaser decides: not stored, always the current state.
+    itscope_supplierinfo_id = fields.Many2one(
+        "product.supplierinfo",
+        string="ITscope Offer",
+        compute="_compute_itscope_offer",
+        help="The vendor's ITscope offer for this product (an available one first, then the cheapest).",
+    )
+    itscope_stock = fields.Integer(string="Distributor Stock", compute="_compute_itscope_offer")
+    itscope_stock_status = fields.Selection(
+        [(str(code), label) for code, label in codes.AVAILABILITY.items()],
+        string="Availability",
+        compute="_compute_itscope_offer",
+        help="The vendor's availability code for this product on ITscope; 'Not available' once ITscope no longer "
+        "lists the offer.",
+    )
+    itscope_last_update = fields.Datetime(
+        string="ITscope Update", compute="_compute_itscope_offer", help="When the vendor last changed price or stock."
+    )
 
     # ------------------------------------------------------------
     # Compute methods
@@ -57,6 +76,17 @@ class PurchaseOrderLine(models.Model):
     def _compute_itscope_supplier_sku(self):
         for line in self:
             line.itscope_supplier_sku = line._itscope_supplier_sku()
+
+    @api.depends("product_id", "order_id.partner_id", "company_id")
+    def _compute_itscope_offer(self):
+        for line in self:
+            offers = line._itscope_vendor_sellers().filtered("itscope_offer_id")
+            offer = offers.sorted(lambda offer: (not offer.itscope_available, offer.price))[:1]
+            line.itscope_supplierinfo_id = offer
+            line.itscope_stock = offer.itscope_stock
+            status = offer.itscope_stock_status if offer.itscope_available else "6"  # no longer listed
+            line.itscope_stock_status = status if offer else False
+            line.itscope_last_update = offer.itscope_last_update
 
     @api.depends("product_id", "itscope_is_shipping")
     def _compute_itscope_for_end_customer(self):
@@ -73,6 +103,37 @@ class PurchaseOrderLine(models.Model):
             )
 
     # ------------------------------------------------------------
+    # Prices and stock
+    # ------------------------------------------------------------
+
+    def _itscope_change_note(self, price, stock, status):
+        """What changed on this line since it had ``price`` and its offer ``stock`` and ``status``, or None."""
+        self.ensure_one()
+        notes = []
+        if self.currency_id.compare_amounts(price, self.price_unit):
+            notes.append(
+                self.env._(
+                    "price %(old)s → %(new)s",
+                    old=format_amount(self.env, price, self.currency_id),
+                    new=format_amount(self.env, self.price_unit, self.currency_id),
+                )
+            )
+        if (stock, status) != (self.itscope_stock, self.itscope_stock_status):
+            notes.append(
+                self.env._(
+                    "stock %(old)s → %(new)s (%(availability)s)",
+                    old=stock,
+                    new=self.itscope_stock,
+                    availability=dict(self._fields["itscope_stock_status"]._description_selection(self.env)).get(
+                        self.itscope_stock_status, "-"
+                    ),
+                )
+            )
+        if not notes:
+            return None
+        return self.env._("%(product)s: %(changes)s", product=self.product_id.display_name, changes=", ".join(notes))
+
+    # ------------------------------------------------------------
     # ORDER
     # ------------------------------------------------------------
 
@@ -85,14 +146,18 @@ class PurchaseOrderLine(models.Model):
     def _itscope_supplier_sku(self):
         """The vendor's product code for this product (a variant's own vendor line first), or ""."""
         self.ensure_one()
+        return self._itscope_vendor_sellers().filtered("product_code")[:1].product_code or ""
+
+    def _itscope_vendor_sellers(self):
+        """The order vendor's price lines for this product in this company, a variant's own lines first."""
+        self.ensure_one()
         vendor = self.order_id.partner_id.commercial_partner_id
         sellers = self.product_id.seller_ids.filtered(
             lambda seller: seller.partner_id == vendor
-            and seller.product_code
             and seller.product_id in (self.product_id, self.env["product.product"])
             and seller.company_id in (self.company_id, self.env["res.company"])
         )
-        return sellers.sorted(lambda seller: not seller.product_id)[:1].product_code or ""
+        return sellers.sorted(lambda seller: not seller.product_id)
 
     def _itscope_net_price(self):
         self.ensure_one()

@@ -9,7 +9,7 @@ from odoo.modules.module import get_manifest
 from odoo.tools import format_datetime
 
 from ..itscope import codes, errors, records
-from ..itscope.client import DEFAULT_BASE_URL, ItscopeClient
+from ..itscope.client import DEFAULT_BASE_URL, ItscopeClient, export_url
 
 _logger = logging.getLogger(__name__)
 
@@ -77,6 +77,24 @@ class ResCompany(models.Model):
         help="Whether a re-import overwrites product content (name, descriptions, category, weight, barcode, origin) "
         "that exists in Odoo. Prices and stock are always updated.",
     )
+    itscope_update_exports = fields.Char(
+        string="ITscope Update Exports",
+        help="Your ITscope exports in the standardUpdate view (prices and stock only): their ids or the URLs their "
+        "Share button shows, separated by spaces. The price refresh reads them; without any, it asks ITscope for your "
+        "imported products, 50 at a time.",
+    )
+    itscope_refresh_prices = fields.Boolean(
+        string="Refresh ITscope Prices and Stock",
+        default=True,
+        help="Update the prices and stock of ITscope offers on the schedule of the scheduled action 'ITscope: refresh "
+        "prices and stock' (every 30 minutes), within the refresh window on working days.",
+    )
+    itscope_refresh_start = fields.Float(
+        string="ITscope Refresh From",
+        default=6.5,
+        help="Local time (of the company's working schedule) from which prices and stock are refreshed.",
+    )
+    itscope_refresh_end = fields.Float(string="ITscope Refresh Until", default=18.0)
 
     @api.model
     def _itscope_default_conditions(self):
@@ -112,6 +130,21 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The ITscope request budget and window must be positive."))
             if urlsplit(company.itscope_base_url or "").scheme not in ("http", "https"):
                 raise ValidationError(self.env._("The ITscope API URL must start with https://."))
+
+    @api.constrains("itscope_update_exports", "itscope_base_url", "itscope_refresh_start", "itscope_refresh_end")
+    def _check_itscope_refresh(self):
+        for company in self:
+            if not 0 <= company.itscope_refresh_start < company.itscope_refresh_end <= 24:
+                raise ValidationError(
+                    self.env._("The ITscope refresh window must start before it ends, within one day.")
+                )
+            for export in company._itscope_update_export_refs():
+                try:
+                    export_url(company.itscope_base_url, export)
+                except ValueError:
+                    raise ValidationError(
+                        self.env._("%(ref)s is neither an ITscope export id (a UUID) nor an export URL.", ref=export)
+                    ) from None
 
     # ------------------------------------------------------------
     # Client
@@ -243,6 +276,11 @@ class ResCompany(models.Model):
             return False
         last = self.itscope_master_data_last_run
         return not last or last + timedelta(hours=self.itscope_master_data_interval) <= fields.Datetime.now()
+
+    def _itscope_update_export_refs(self):
+        """The update exports the price refresh reads (ids or URLs)."""
+        self.ensure_one()
+        return (self.itscope_update_exports or "").replace(",", " ").split()
 
     @api.model
     def _cron_itscope_sync_master_data(self):

@@ -18,6 +18,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.itscope_import_price_list_lines", readonly=False
     )
     itscope_content_policy = fields.Selection(related="company_id.itscope_content_policy", readonly=False)
+    itscope_update_exports = fields.Char(related="company_id.itscope_update_exports", readonly=False)
+    itscope_refresh_prices = fields.Boolean(related="company_id.itscope_refresh_prices", readonly=False)
+    itscope_refresh_start = fields.Float(related="company_id.itscope_refresh_start", readonly=False)
+    itscope_refresh_end = fields.Float(related="company_id.itscope_refresh_end", readonly=False)
     itscope_send_orders = fields.Boolean(related="company_id.itscope_send_orders", readonly=False)
     itscope_validate_orders = fields.Boolean(related="company_id.itscope_validate_orders", readonly=False)
 

@@ -7,3 +7,4 @@ from . import test_settings_tour
 from . import test_best_source
 from . import test_catalogue_ways_in
 from . import test_share
+from . import test_price_refresh
