@@ -240,6 +240,7 @@ class ResCompany(models.Model):
         runs = self._itscope_sync_master_data()
         runs |= self.env["purchase.order"]._itscope_sync_deals(self)
         runs |= self.env["itscope.document"]._itscope_fetch_documents(self)
+        runs |= self.env["itscope.price.refresh"]._refresh(self)
         return runs
 
     def _itscope_sync_master_data(self):

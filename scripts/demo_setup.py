@@ -28,4 +28,6 @@ run = export._itscope_download_and_import()
 while run.state == "running":
     env["itscope.catalogue.importer"]._import_export_batch(run)
 print("%s: %s" % (run.display_name, run.summary))
+run = env["itscope.price.refresh"]._refresh(company)
+print("%s: %s" % (run.display_name, run.summary))
 env.cr.commit()  # noqa: F821 (a shell script, not business code: the demo database must keep its set-up)
