@@ -182,6 +182,7 @@ class PurchaseOrderLine(models.Model):
             price=Decimal(str(float_round(self._itscope_net_price(), precision_digits=digits))),
             description=self.product_id.name or self.name or "",
             ean=self.product_id.barcode or "",
+            puid=self.product_id.product_tmpl_id.itscope_puid or "",
             buyer_pid=self.product_id.default_code or "",
             project=project,
             for_end_customer=self.itscope_for_end_customer,

@@ -10,6 +10,7 @@ class ResPartner(models.Model):
     itscope_is_manufacturer = fields.Boolean(string="ITscope Manufacturer", copy=False)
     itscope_distributor_ids = fields.One2many("itscope.distributor", "partner_id", string="ITscope Distributors")
     itscope_distributor_count = fields.Integer(compute="_compute_itscope_distributor_count")
+    itscope_offer_count = fields.Integer(compute="_compute_itscope_offer_count")
 
     def _compute_itscope_distributor_count(self):
         counts = dict(
@@ -17,6 +18,26 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.itscope_distributor_count = counts.get(partner, 0)
+
+    def _compute_itscope_offer_count(self):
+        counts = dict(
+            self.env["product.supplierinfo"]._read_group(
+                [("partner_id", "in", self.ids), ("itscope_offer_id", "!=", False)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.itscope_offer_count = counts.get(partner, 0)
+
+    def action_itscope_open_offers(self):
+        """The vendor's ITscope offers (its vendor price lines that mirror an ITscope offer)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("ITscope Offers"),
+            "res_model": "product.supplierinfo",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", self.id), ("itscope_offer_id", "!=", False)],
+        }
 
     def action_itscope_open_distributors(self):
         self.ensure_one()

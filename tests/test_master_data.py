@@ -1,6 +1,7 @@
 import copy
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from ..itscope.sandbox.catalogue import PARTNER_TEST_ID, catalogue_for
@@ -154,6 +155,17 @@ class TestMasterData(ItscopeCase):
         self.assertEqual(sorted(vendors.mapped("itscope_supplier_id")), sorted(partnered.mapped("itscope_id")))
         self._sync()
         self.assertEqual(self.env["res.partner"].search_count([("itscope_supplier_id", "!=", False)]), len(vendors))
+        # The vendor's smart buttons lead to its ITscope binding and, once the catalogue has them, its offers.
+        vendor = vendors[0]
+        self.assertEqual(vendor.itscope_distributor_count, 1)
+        product = self.env["product.product"].create(
+            {"name": "Offered", "seller_ids": [Command.create({"partner_id": vendor.id, "itscope_offer_id": "1"})]}
+        )
+        self.assertEqual(vendor.itscope_offer_count, 1)
+        self.assertEqual(
+            self.env["product.supplierinfo"].search(vendor.action_itscope_open_offers()["domain"]).product_tmpl_id,
+            product.product_tmpl_id,
+        )
 
     def test_remapping_a_product_type_moves_its_products(self):
         self._sync()

@@ -7,6 +7,7 @@ from odoo.tests import tagged
 
 from ..itscope.opentrans import parse_document, validate
 from ..itscope.sandbox.app import Fault
+from ..itscope.sandbox.catalogue import PARTNER_TEST_ID
 from .common_purchase import XSD_DIR, ItscopeOrderCase
 
 SEND_PATH = "/business/deals/purchase/send"
@@ -25,6 +26,8 @@ class TestPurchaseOrderSend(ItscopeOrderCase):
 
     def test_confirm_sends_the_order_once(self):
         """Confirming sends one XSD-valid ORDER with our SKU and account; the PO mirrors the new deal."""
+        puid = str(self.catalogue.offer(PARTNER_TEST_ID, self.offers[1][0]["supplierSKU"])[0]["puid"])
+        self.product.product_tmpl_id.itscope_puid = puid
         order = self._order([(self.product, 3)])
         order.button_confirm()
         self.assertEqual(order.state, "purchase")
@@ -43,7 +46,8 @@ class TestPurchaseOrderSend(ItscopeOrderCase):
         self.assertEqual(sent.buyer_id, "TEST-4711")
         [line] = sent.lines
         self.assertEqual(
-            (line.supplier_pid, line.ean, line.quantity), (self.offers[1][0]["supplierSKU"], self.product.barcode, 3)
+            (line.supplier_pid, line.ean, line.puid, line.quantity),
+            (self.offers[1][0]["supplierSKU"], self.product.barcode, puid, 3),
         )
         self.assertEqual(line.line_id, order.order_line._itscope_line_item_id())
         self.assertEqual(order.itscope_order_document_id.state, "sent")
