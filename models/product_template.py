@@ -1,21 +1,17 @@
 import base64
 import logging
-from urllib.parse import urlsplit
-
-import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.image import image_process
 
 from ..itscope.errors import ItscopeError
+from ..itscope.media import ImageRefused, fetch_image, image_session
 from ..itscope.products import read_product
 
 _logger = logging.getLogger(__name__)
 
 IMAGE_BATCH = 50  # images fetched per cron call
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-IMAGE_TIMEOUT = (5, 20)  # connect, read (seconds)
 
 
 class ProductTemplate(models.Model):
@@ -73,11 +69,15 @@ class ProductTemplate(models.Model):
 
     def _itscope_fetch_images(self):
         """Download each template's ITscope image; one that cannot be had is given up (until its URL changes)."""
-        with requests.Session() as session:
+        with image_session() as session:
             for template in self:
                 vals = {"itscope_image_pending": False}
-                content = _download_image(session, template.itscope_image_url)
-                if content:
+                try:
+                    content = fetch_image(session, template.itscope_image_url)
+                    image_process(content, verify_resolution=True)  # a UserError unless Odoo can read it
+                except (ImageRefused, UserError) as error:
+                    _logger.info("ITscope image %s not used: %s", template.itscope_image_url, error)
+                else:
                     vals["image_1920"] = base64.b64encode(content)
                 template.write(vals)
 
@@ -90,7 +90,6 @@ class ProductTemplate(models.Model):
         self.env["ir.cron"]._notify_progress(
             done=len(templates), remaining=self.with_context(active_test=False).search_count(domain)
         )
-
 
     @api.model
     def _itscope_open_shared(self, puid=None, ean=None):
@@ -134,33 +133,3 @@ class ProductTemplate(models.Model):
             if template:
                 return template
         return self.search([("barcode", "=", ean)], limit=1) if ean else self.browse()
-
-
-def _download_image(session, url):
-    """The bytes of the raster image at ``url``, or None: http(s) only, an image of at most IMAGE_MAX_BYTES that Odoo
-    can read."""
-    if urlsplit(url or "").scheme not in ("http", "https"):
-        return None
-    try:
-        with session.get(url, timeout=IMAGE_TIMEOUT, stream=True) as response:
-            response.raise_for_status()
-            content_type = response.headers.get("Content-Type", "")
-            if not content_type.startswith("image/") or "svg" in content_type:
-                _logger.info("ITscope image %s skipped: content type %r", url, content_type)
-                return None
-            if int(response.headers.get("Content-Length") or 0) > IMAGE_MAX_BYTES:
-                _logger.info("ITscope image %s skipped: larger than %s bytes", url, IMAGE_MAX_BYTES)
-                return None
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > IMAGE_MAX_BYTES:
-                    _logger.info("ITscope image %s skipped: larger than %s bytes", url, IMAGE_MAX_BYTES)
-                    return None
-                chunks.append(chunk)
-        content = b"".join(chunks)
-        image_process(content, verify_resolution=True)  # raises UserError unless Odoo can read it as an image
-    except (requests.RequestException, ValueError, UserError) as error:
-        _logger.info("ITscope image %s could not be used: %s", url, error)
-        return None
-    return content

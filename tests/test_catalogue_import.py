@@ -609,7 +609,7 @@ class TestCatalogueImport(ItscopeCase):
 
 @tagged("post_install", "-at_install")
 class TestItscopeImages(ItscopeCase):
-    """The image download, against a tiny local server (the sandbox's image URLs point to ITscope's media host)."""
+    """The image download against a tiny local server that also answers oversized, non-image and broken files."""
 
     @classmethod
     def setUpClass(cls):
