@@ -185,6 +185,13 @@ class ItscopeClient:
         response = self._request("GET", path, params=params)
         return None if response is None else response.json()
 
+    def _get_one(self, path):
+        """A single object ITscope may answer bare or as a one-element list; ``None`` when it has none."""
+        payload = self._get_json(path)
+        if isinstance(payload, list):
+            return payload[0] if payload else None
+        return payload
+
     # ------------------------------------------------------------
     # Account and master data
     # ------------------------------------------------------------
@@ -320,10 +327,7 @@ class ItscopeClient:
         yield from self._paged(lambda page: self._get_json(path, {"sort": sort, "page": page}) or [], max_pages)
 
     def deal(self, order_id):
-        payload = self._get_json("business/deals/%s/deal.json" % quote(order_id, safe=""))
-        if isinstance(payload, list):
-            return payload[0] if payload else None
-        return payload
+        return self._get_one("business/deals/%s/deal.json" % quote(order_id, safe=""))
 
     def archive_deal(self, order_id):
         self._request("PUT", "business/deals/archive/%s" % quote(order_id, safe=""))
@@ -349,7 +353,4 @@ class ItscopeClient:
         )
 
     def get_quote(self, quote_id):
-        payload = self._get_json("business/quotes/%s/quote.json" % quote(quote_id, safe=""))
-        if isinstance(payload, list):
-            return payload[0] if payload else None
-        return payload
+        return self._get_one("business/quotes/%s/quote.json" % quote(quote_id, safe=""))

@@ -243,3 +243,14 @@ def _fault(path, status, **kwargs):
 
     return Fault(path_contains=path, status=status, **kwargs)
 
+
+
+def test_quotes_and_single_objects(sb):
+    _box, url = sb
+    with make_client(url) as client:
+        quotes = list(client.quotes())
+        assert len(quotes) == 3
+        one = client.get_quote(quotes[0]["quoteId"])
+        assert one["quoteId"] == quotes[0]["quoteId"]
+        assert client.deal("NOSUCH-000000-0000") is None
+        client.archive_deal("NOSUCH-000000-0000")  # ITscope answers 204 for an unknown deal: nothing to archive
