@@ -551,11 +551,13 @@ class PurchaseOrder(models.Model):
         since = (start - DEALS_OVERLAP).replace(tzinfo=timezone.utc) if start else None
 
         def work(run):
+            orders = {
+                order.itscope_order_id: order
+                for order in self.search([("company_id", "=", company.id), ("itscope_order_id", "!=", False)])
+            }
             with company._itscope_client() as client:
                 for deal in client.deals(last_update_from=since):
-                    order = self.search(
-                        [("company_id", "=", company.id), ("itscope_order_id", "=", deal.get("orderId"))], limit=1
-                    )
+                    order = orders.get(deal.get("orderId"))
                     if not order:
                         run._count(skipped=1)
                         continue
