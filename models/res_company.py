@@ -259,8 +259,7 @@ class ResCompany(models.Model):
                 for distributor in distributors
             ]
             # Both distributor views list the same companies: report a bad entry once.
-            for itscope_id, reason in dict.fromkeys(problems + service_problems + manufacturer_problems + type_problems):
-                run._add_error(itscope_id, reason)
+            run._add_errors(list(dict.fromkeys(problems + service_problems + manufacturer_problems + type_problems)))
             company_domain = [("company_id", "=", self.id)]
             self.env["itscope.distributor"]._itscope_upsert(self, distributors, run)
             self.env["itscope.distributor"].search(company_domain)._itscope_suggest_partners()
