@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import pathlib
 import resource
 import subprocess
@@ -123,6 +124,7 @@ def run(odoo, registry, count, tmp):
     first = import_export(odoo, registry, export)
     assert (first.created_count, first.updated_count, first.error_count) == (count, 0, 0), first.summary
     report["import_s"] = first.seconds
+    report["import_cpu"] = (first.python_cpu, first.postgres_cpu)
     with registry.cursor() as cr:
         cr.execute("SELECT count(*) FROM product_supplierinfo WHERE itscope_offer_id IS NOT NULL")
         offers = cr.fetchone()[0]
@@ -161,10 +163,21 @@ def read_export(path):
 
 
 class Outcome:
-    def __init__(self, run, seconds):
+    def __init__(self, run, seconds, python_cpu, postgres_cpu):
         self.seconds = seconds
+        self.python_cpu = python_cpu  # CPU seconds of this process, every thread
+        self.postgres_cpu = postgres_cpu  # CPU seconds of the PostgreSQL backend serving it (None: not on this host)
         for name in ("created_count", "updated_count", "unchanged_count", "error_count", "summary"):
             setattr(self, name, run[name])
+
+
+def backend_cpu(pid):
+    """CPU seconds a local PostgreSQL backend has used (user + system), or None when it is not on this host."""
+    try:
+        fields = pathlib.Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def import_export(odoo, registry, export):
@@ -173,14 +186,19 @@ def import_export(odoo, registry, export):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         run = env["itscope.sync.run"].create({"company_id": env.company.id, "kind": "catalogue", "export_full": True})
         importer = env["itscope.catalogue.importer"]
+        cr.execute("SELECT pg_backend_pid()")
+        backend = cr.fetchone()[0]
         cr.commit()
         payloads = read_export(export)
-        started = time.perf_counter()
+        started, python_started, postgres_started = time.perf_counter(), time.process_time(), backend_cpu(backend)
         while run.state == "running":
             importer._import_export_batch(run, payloads)
             cr.commit()
         seconds = time.perf_counter() - started
-        return Outcome(run, seconds)
+        postgres_cpu = backend_cpu(backend)
+        if postgres_cpu is not None:
+            postgres_cpu -= postgres_started
+        return Outcome(run, seconds, time.process_time() - python_started, postgres_cpu)
 
 
 def base_import(odoo, registry, catalogue, offset, count):
@@ -247,6 +265,14 @@ def print_report(report, count):
         % (report["base_import_s"], base_rate, base_count, 3 * base_count)
     )
     print("Ratio:           %8.1f x" % (rate / base_rate))
+    python_cpu, postgres_cpu = report["import_cpu"]
+    if postgres_cpu is not None:
+        per_product = (python_cpu + postgres_cpu) / count
+        print(
+            "CPU per new product: %.0f us Python (reading, decoding, preparing), %.0f us PostgreSQL (writing): "
+            "%.0f products/s at most on %d cores"
+            % (1e6 * python_cpu / count, 1e6 * postgres_cpu / count, os.cpu_count() / per_product, os.cpu_count())
+        )
     print("Unchanged again: %8.1f s %9.0f products/s" % (report["unchanged_s"], unchanged_rate))
     print("Peak RSS:        %8.0f MB" % report["peak_rss_mb"])
     print(
