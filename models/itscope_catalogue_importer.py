@@ -235,7 +235,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             with self.env.cr.savepoint(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
-                importer._refresh_statistics("itscope_product")
+                importer._refresh_statistics("itscope_product", ("company_id", "itscope_id", "payload_hash"))
                 settings = importer._prepare_settings(company, run)
                 for chunk in _chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE):
                     read += len(chunk)
@@ -278,18 +278,27 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=read or 1, remaining=len(runs) - (runs[0].state != "running"))
 
     @api.model
-    def _refresh_statistics(self, table):
-        """ANALYZE ``table`` if its statistics lag behind (more than half of its rows changed since). An import grows
-        the tables it looks rows up in (bindings by digest, vendor lines by offer) faster than autovacuum analyzes
-        them, and with stale statistics the planner takes 300,000 rows for a few dozen and scans them all for every
-        lookup, through the wrong index."""
+    def _refresh_statistics(self, table, columns):
+        """ANALYZE the ``columns`` the import looks rows up by once ``table`` has grown to twice the size its
+        statistics know. An import grows the tables it looks rows up in (bindings by digest, vendor lines by offer)
+        faster than autovacuum analyzes them, and with stale statistics the planner takes 300,000 rows for a few
+        dozen and scans them all for every lookup, through the wrong index.
+
+        The size comes from the table's file: the statistics views show a transaction the figures of its start, so
+        they cannot tell what the batch itself added (asked before each chunk, they had a 100,000-product import
+        analyze the vendor lines 22 times instead of 8). Only the lookup columns are sampled: a fifth of the time.
+        """
         self.env.cr.execute(
-            """SELECT 1 FROM pg_stat_user_tables
-                WHERE relname = %s AND n_mod_since_analyze > GREATEST(n_live_tup, 2000) / 2""",
+            """SELECT pg_relation_size(oid) > 2 * GREATEST(relpages, 8) * current_setting('block_size')::int
+                 FROM pg_class WHERE oid = %s::regclass""",
             [table],
         )
-        if self.env.cr.fetchone():
-            self.env.cr.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+        if self.env.cr.fetchone()[0]:
+            self.env.cr.execute(
+                sql.SQL("ANALYZE {} ({})").format(
+                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+                )
+            )
 
     # ------------------------------------------------------------
     # Settings
@@ -417,7 +426,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """Write what the helper thread read (``(prepared, problems)``), on fresh statistics."""
         prepared, problems = read_result
         run._add_errors(problems)
-        self._refresh_statistics("product_supplierinfo")
+        self._refresh_statistics("product_supplierinfo", ("company_id", "itscope_offer_id", "product_tmpl_id"))
         return self._write_products(settings, prepared, run)
 
     @api.model

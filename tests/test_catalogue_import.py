@@ -407,6 +407,37 @@ class TestCatalogueImport(ItscopeCase):
         self.assertEqual(seller.price, item["price"])
         self.assertEqual({key for key in dates if new_dates[key] != dates[key]}, {"s%d" % seller.id})
 
+    def test_statistics_follow_the_batch_growth(self):
+        """The lookup tables are analyzed once they outgrow their statistics, seen from inside the transaction that
+        grew them, and not again until they grow again."""
+        cr, table = self.env.cr, "itscope_product"
+        columns = ("company_id", "itscope_id", "payload_hash")
+
+        def manual_analyses():
+            cr.execute("SELECT pg_stat_clear_snapshot()")
+            cr.execute("SELECT pg_stat_get_analyze_count(%s::regclass)", [table])
+            return cr.fetchone()[0]
+
+        cr.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+        before = manual_analyses()
+        self.importer._refresh_statistics(table, columns)
+        self.assertEqual(manual_analyses(), before, "unchanged table analyzed again")
+
+        template = self.Template.create({"name": "Statistics"})
+        cr.execute("SELECT count(*) FROM itscope_product")
+        rows = 3 * cr.fetchone()[0] + 3000  # well over twice the size, and over the floor of 8 pages
+        cr.execute(
+            """INSERT INTO itscope_product (company_id, itscope_id, product_tmpl_id, payload_hash, active)
+               SELECT %s, 'statistics-' || g, %s, md5(g::text), true FROM generate_series(1, %s) g""",
+            [self.company.id, template.id, rows],
+        )
+        self.importer._refresh_statistics(table, columns)
+        self.assertEqual(manual_analyses(), before + 1)
+        cr.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        self.assertGreaterEqual(cr.fetchone()[0], rows)
+        self.importer._refresh_statistics(table, columns)
+        self.assertEqual(manual_analyses(), before + 1, "analyzed again without growing")
+
     def test_vendor_lines_follow_a_remapped_distributor(self):
         """Mapping a distributor to another vendor moves its lines there on the next import (none is duplicated)."""
         payload = self._payload_with_offer(50)
