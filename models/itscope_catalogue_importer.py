@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import marshal
+import time
 import traceback
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
@@ -957,23 +958,26 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 def _read_changed(settings, changed):
     """Decode and read changed ``(payload, digest)`` and prepare their rows; returns ``(prepared, problems)``.
 
-    Plain Python on plain data (no environment, no cursor): it runs in the import's helper thread.
+    Plain Python on plain data (no environment, no cursor): it runs in the import's helper thread, and gives the GIL
+    away after each product (``sleep(0)``). Otherwise the writing thread, back from each SQL statement, waits for
+    Python's 5 ms switch interval: measured, that added a second to every 10,000 products.
     """
-    decoded, problems = [], []
+    prepared, problems = [], []
     for payload, digest in changed:
+        time.sleep(0)
         if isinstance(payload, BadRow):
             problems.append((payload.puid, payload.reason))
             continue
         try:
-            decoded.append((json.loads(payload) if isinstance(payload, (str, bytes)) else payload, digest))
+            data = json.loads(payload) if isinstance(payload, (str, bytes)) else payload
         except ValueError as error:
             problems.append((None, "not a product in JSON: %s" % error))
-    prepared = []
-    for (product, problem), (_data, digest) in zip(read_products(data for data, _digest in decoded), decoded):
-        if problem:
-            problems.append(problem)
-        else:
-            prepared.append(_prepare(settings, product, digest))
+            continue
+        for product, problem in read_products((data,)):
+            if problem:
+                problems.append(problem)
+            else:
+                prepared.append(_prepare(settings, product, digest))
     return prepared, problems
 
 
