@@ -15,11 +15,14 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 
 from lxml import etree
 
 _CHUNK = 1 << 20
+_MAX_VALUE = 16 << 20  # characters one product may take in a JSON export; a longer one is taken for broken
+_NOT_SPACE = re.compile(r"\S")
 # JSON list key -> XML (wrapper, item) names, as in the OpenAPI ``xml`` annotations.
 XML_LISTS = {
     "supplierItems": "supplierItem",
@@ -88,89 +91,95 @@ def iter_json(path):
 
 
 class _JsonArrayStream:
-    """Walks the ``product`` array of a JSON export with ``raw_decode``, keeping only the unread text in memory."""
+    """Walks the ``product`` array of a JSON export with ``raw_decode``, keeping only the unread text in memory.
+
+    A position moves through the buffer, and the text behind it is dropped only when more is read: slicing the
+    buffer after every product copied the rest of the window each time, a third of the reading time.
+    """
 
     def __init__(self, handle):
         self.handle = handle
         self.buffer = ""
-        self.offset = 0  # characters consumed before ``buffer``
+        self.pos = 0  # where reading goes on in ``buffer``
+        self.offset = 0  # characters dropped before ``buffer``
         self.decoder = json.JSONDecoder()
 
     def _fill(self):
         chunk = self.handle.read(_CHUNK)
-        self.buffer += chunk
+        self.offset += self.pos
+        self.buffer = self.buffer[self.pos :] + chunk
+        self.pos = 0
         return bool(chunk)
 
     def _skip_space(self):
         while True:
-            stripped = self.buffer.lstrip()
-            self.offset += len(self.buffer) - len(stripped)
-            self.buffer = stripped
-            if self.buffer or not self._fill():
+            found = _NOT_SPACE.search(self.buffer, self.pos)
+            if found:
+                self.pos = found.start()
                 return
+            self.pos = len(self.buffer)
+            if not self._fill():
+                return
+
+    def _at(self, token):
+        return self.buffer.startswith(token, self.pos)
 
     def _expect(self, token):
         self._skip_space()
-        if not self.buffer.startswith(token):
-            raise ValueError("expected %r at character %d" % (token, self.offset))
-        self.buffer = self.buffer[len(token) :]
-        self.offset += len(token)
+        if not self._at(token):
+            raise ValueError("expected %r at character %d" % (token, self.offset + self.pos))
+        self.pos += len(token)
 
     def _open_array(self):
         self._skip_space()
-        if self.buffer.startswith("["):
+        if self._at("["):
             self._expect("[")
             return
         self._expect("{")
         while True:
             self._skip_space()
-            key, end = self._decode()
-            self._consume(end)
+            key = self._decode()
             self._expect(":")
             if key == "product":
                 self._expect("[")
                 return
             self._skip_space()
-            _value, end = self._decode()  # another top-level key (e.g. "log"): read past it
-            self._consume(end)
+            self._decode()  # another top-level key (e.g. "log"): read past it
             self._skip_space()
-            if self.buffer.startswith(","):
+            if self._at(","):
                 self._expect(",")
             else:
                 raise ValueError("no \"product\" list in the JSON export")
 
     def _decode(self):
-        """Decode the next JSON value, reading more of the file until it is complete."""
+        """Decode the next JSON value, reading more of the file until it is complete (a value that is still not
+        complete after _MAX_VALUE characters is broken: the file is not read to its end for it)."""
         while True:
             try:
-                return self.decoder.raw_decode(self.buffer)
+                value, self.pos = self.decoder.raw_decode(self.buffer, self.pos)
+                return value
             except json.JSONDecodeError:
-                if not self._fill():
+                if len(self.buffer) - self.pos > _MAX_VALUE or not self._fill():
                     raise
-
-    def _consume(self, end):
-        self.buffer = self.buffer[end:]
-        self.offset += end
 
     def products(self):
         try:
             self._open_array()
             self._skip_space()
-            if self.buffer.startswith("]"):
+            if self._at("]"):
                 return
             while True:
                 self._skip_space()
-                start = self.offset
-                value, end = self._decode()
-                self._consume(end)
+                start = self.offset + self.pos
+                value = self._decode()
                 yield value if isinstance(value, dict) else BadRow(None, "a product at character %d is not an object" % start)
                 self._skip_space()
-                if self.buffer.startswith(","):
+                if self._at(","):
                     self._expect(",")
-                elif self.buffer.startswith("]"):
+                elif self._at("]"):
                     return
                 else:
-                    raise ValueError("expected ',' or ']' at character %d" % self.offset)
+                    raise ValueError("expected ',' or ']' at character %d" % (self.offset + self.pos))
         except ValueError as exc:
             yield BadRow(None, "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc)
 

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from itscope import exports
 from itscope.client import ItscopeClient
 from itscope.exports import BadRow, iter_export, sniff_format
 from itscope.products import read_product
@@ -72,6 +73,21 @@ def test_cut_off_json_keeps_what_came_before_and_says_so(sandbox, tmp_path):
     assert isinstance(rows[-1], BadRow) and "cut off" in rows[-1].reason
     assert 10 < len(rows) - 1 < 120
     assert all(isinstance(row, dict) for row in rows[:-1])
+
+
+def test_broken_json_product_is_not_read_to_the_end_of_the_file(sandbox, tmp_path, monkeypatch):
+    """A product that never closes ends the reading after a bounded window, not after the rest of the file."""
+    monkeypatch.setattr(exports, "_MAX_VALUE", 1 << 20)
+    _box, url = sandbox
+    good = json.loads(download(url, "standard", "json", tmp_path).read_text())["product"]
+    never_closed = '{"puid": 1, "productName": "never closed", "x": [' + "1," * 20_000_000  # 40 MB
+    path = tmp_path / "broken.json"
+    path.write_text('{"product":' + json.dumps(good[:2])[:-1] + "," + never_closed + "1")
+    count, peak = _peak_reading(path)
+    assert count == 3  # the two products before it and one BadRow
+    rows = list(iter_export(path))
+    assert rows[:2] == good[:2] and isinstance(rows[2], BadRow) and "corrupt or cut off" in rows[2].reason
+    assert peak < path.stat().st_size / 2, (peak, path.stat().st_size)
 
 
 def test_cut_off_xml_keeps_what_came_before_and_says_so(sandbox, tmp_path):
