@@ -287,7 +287,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
         The size comes from the table's file: the statistics views show a transaction the figures of its start, so
         they cannot tell what the batch itself added (asked before each chunk, they had a 100,000-product import
-        analyze the vendor lines 22 times instead of 8). Only the lookup columns are sampled: a fifth of the time.
+        analyze the vendor lines 22 times instead of 7). Only the lookup columns are sampled: a fifth of the time.
         """
         self.env.cr.execute(
             """SELECT pg_relation_size(oid) > 2 * GREATEST(relpages, 8) * current_setting('block_size')::int
