@@ -1,13 +1,21 @@
 # Sourced by the other scripts: finds Python, Odoo and PostgreSQL the same way for the demo, the tests and CI.
 #
 # Odoo is taken from, in this order: $ODOO_PYTHON (a python that imports odoo); $ODOO_SRC (an Odoo 18.0 source tree,
-# with $ODOO_VENV or <src>/../venv as its virtualenv); a python3 on PATH that imports odoo; /opt/odoo18 (src + venv),
-# where this project's machines keep it. ODOO_PYTHON is left empty when none is found.
+# with $ODOO_VENV or <src>/../venv as its virtualenv); /opt/odoo18 (src + venv); a python3 on PATH that imports odoo;
+# the Odoo this project installed itself ($ODOO_HOME). ODOO_PYTHON is left empty when none is found; ensure_odoo then
+# installs one into $ODOO_HOME (see install_odoo).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Working files (the addons-path link, logs, a virtualenv) live outside the repo: a link back into the addon from
 # inside it would make Odoo's file scans (translation export) walk the addon forever.
-VAR="${ITSCOPE_VAR:-${XDG_CACHE_HOME:-$HOME/.cache}/itscope-connector/$(printf %s "$ROOT" | md5sum | cut -c1-12)}"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/itscope-connector"
+VAR="${ITSCOPE_VAR:-$CACHE/$(printf %s "$ROOT" | md5sum | cut -c1-12)}"
+# The Odoo the project installs itself: shared by every clone on the machine (CI's clone included), so it is built once.
+ODOO_HOME="${ODOO_HOME:-$CACHE/odoo-18.0}"
+# Where the Odoo archive comes from when none is installed: $ODOO_ARCHIVE, else the one in ../shared/odoo (checked
+# against its SHA256SUMS), else Odoo's official 18.0 source archive.
+SHARED_ODOO="$ROOT/../shared/odoo"
+ODOO_NIGHTLY_URL="https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz"
 
 _imports_odoo() { "$1" -c 'import odoo, odoo.release; assert odoo.release.version_info[0] == 18' >/dev/null 2>&1; }
 
@@ -26,8 +34,71 @@ find_odoo() {
         done
     done
     if _imports_odoo python3; then ODOO_PYTHON=python3; return 0; fi
+    if [ -f "$ODOO_HOME/.installed" ] && _imports_odoo "$ODOO_HOME/venv/bin/python"; then
+        ODOO_PYTHON=$ODOO_HOME/venv/bin/python
+        return 0
+    fi
     ODOO_PYTHON=""
     return 1
+}
+
+# Finds an Odoo, or installs one into $ODOO_HOME when an archive can be had. Fails (with what to do) only when neither.
+ensure_odoo() {
+    find_odoo && return 0
+    _odoo_archive >/dev/null || return 1
+    install_odoo && find_odoo
+}
+
+# Prints the archive to install from (downloading the official one only when no local archive exists).
+_odoo_archive() {
+    if [ -n "${ODOO_ARCHIVE:-}" ]; then
+        [ -f "$ODOO_ARCHIVE" ] && { echo "$ODOO_ARCHIVE"; return 0; }
+        echo "ODOO_ARCHIVE=$ODOO_ARCHIVE does not exist." >&2; return 1
+    fi
+    local shared
+    shared=$(ls "$SHARED_ODOO"/odoo-18.0-*.tar.gz 2>/dev/null | head -1)
+    if [ -n "$shared" ]; then echo "$shared"; return 0; fi
+    if command -v curl >/dev/null && curl -sfI --max-time 10 "$ODOO_NIGHTLY_URL" >/dev/null 2>&1; then
+        mkdir -p "$CACHE"
+        curl -sfL --max-time 1800 -o "$CACHE/odoo_18.0.latest.tar.gz" "$ODOO_NIGHTLY_URL" || return 1
+        echo "$CACHE/odoo_18.0.latest.tar.gz"; return 0
+    fi
+    return 1
+}
+
+# Installs Odoo 18.0 from source into $ODOO_HOME (src + venv) as ../shared/odoo/README.md describes: Debian's build
+# packages where missing, a virtualenv with Odoo's requirements (cbor2 built without isolation), Odoo itself editable.
+install_odoo() {
+    local archive started
+    started=$(date +%s)
+    archive=$(_odoo_archive) || { no_odoo_help; return 1; }
+    echo "== Installing Odoo 18.0 into $ODOO_HOME from $archive (once; later runs reuse it) =="
+    if [ -f "$SHARED_ODOO/SHA256SUMS" ] && [ "$(dirname "$archive")" = "$SHARED_ODOO" ]; then
+        echo "-- checking the archive against $SHARED_ODOO/SHA256SUMS"
+        (cd "$SHARED_ODOO" && sha256sum --quiet -c SHA256SUMS) || {
+            echo "The Odoo archive does not match its SHA256SUMS; not installing it." >&2; return 1; }
+    fi
+    local missing=() pkg
+    for pkg in libldap2-dev libsasl2-dev libpq-dev libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev build-essential; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "-- Debian build packages: ${missing[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    # Built in place (a virtualenv cannot move); the marker says the build finished, so a broken one is redone.
+    rm -rf "$ODOO_HOME" && mkdir -p "$ODOO_HOME/src"
+    echo "-- unpacking"
+    tar -xzf "$archive" -C "$ODOO_HOME/src" --strip-components=1
+    echo "-- virtualenv and Odoo's requirements (a few minutes)"
+    python3 -m venv "$ODOO_HOME/venv"
+    local pip=("$ODOO_HOME/venv/bin/python" -m pip install -q)
+    "${pip[@]}" 'setuptools<81' wheel setuptools_scm
+    "${pip[@]}" --no-build-isolation cbor2==5.4.2
+    "${pip[@]}" -r "$ODOO_HOME/src/requirements.txt"
+    "${pip[@]}" --no-build-isolation --no-deps -e "$ODOO_HOME/src"
+    touch "$ODOO_HOME/.installed"
+    echo "== Odoo 18.0 installed in $ODOO_HOME in $(( $(date +%s) - started )) s =="
 }
 
 # The addons path holds this repo as "itscope_connector", whatever the clone's directory is called.
@@ -53,8 +124,9 @@ ensure_postgres() {
 
 no_odoo_help() {
     cat >&2 <<'TXT'
-No Odoo 18.0 found. Install Odoo 18.0 Community from source as its documentation says (a virtualenv, its
-requirements.txt installed into it, then the source itself with pip install -e), then either put it at /opt/odoo18
-(source in /opt/odoo18/src, virtualenv in /opt/odoo18/venv) or point ODOO_SRC (and ODOO_VENV) or ODOO_PYTHON at it.
+No Odoo 18.0 found, and none could be installed: there is no archive at $ODOO_ARCHIVE nor in ../shared/odoo/, and
+Odoo's official source archive cannot be downloaded from here. Put an Odoo 18.0 source archive (.tar.gz) beside the
+repository as ../shared/odoo/odoo-18.0-*.tar.gz or point ODOO_ARCHIVE at one and run again; or install Odoo 18.0
+yourself and point ODOO_SRC (and ODOO_VENV) or ODOO_PYTHON at it.
 TXT
 }
