@@ -8,23 +8,42 @@
 """
 
 from ._xml import SCHEMA_FILE, validate
-from .model import Charge, Document, Line, OrderReference, Package, Party, Remark, Shipment, Tax, Totals
+from .model import (
+    Charge,
+    Component,
+    Document,
+    Line,
+    OrderReference,
+    Package,
+    PartialDelivery,
+    Party,
+    PaymentTerm,
+    Remark,
+    Shipment,
+    Tax,
+    Totals,
+)
 from .order import MAX_ORDER_ID_LENGTH, Order, OrderLine, Project, build_order
-from .parse import DOCUMENT_TYPES, document_to_json, parse_document
+from .parse import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES, UNSUPPORTED_TYPES, document_to_json, parse_document
 from .responses import build_dispatchnotification, build_invoice, build_orderresponse, build_quotation
 
 __all__ = [
     "DOCUMENT_TYPES",
+    "MAX_DOCUMENT_BYTES",
     "SCHEMA_FILE",
     "MAX_ORDER_ID_LENGTH",
+    "UNSUPPORTED_TYPES",
     "Charge",
+    "Component",
     "Document",
     "Line",
     "Order",
     "OrderLine",
     "OrderReference",
     "Package",
+    "PartialDelivery",
     "Party",
+    "PaymentTerm",
     "Project",
     "Remark",
     "Shipment",

@@ -1,9 +1,10 @@
 """XML plumbing shared by the openTRANS builders and parsers: namespace-based lookups, value formats, XSD checks.
 
 Documents arrive from distributors we do not control, so they are read with the package's hardened parser
-(:func:`itscope.xmlsafe.parse_xml`: no entities, no network, no DOCTYPE). Lookups go by namespace URI and local name,
-never by prefix: ITscope writes BMEcat elements as ``bme:``, other senders as ``ns2:``, ``bmecat:`` or even in the
-openTRANS namespace, and every one of those must read the same.
+(:func:`itscope.xmlsafe.parse_xml`: no entities, no network, no DOCTYPE). Lookups go by namespace and local name,
+never by prefix: ITscope writes BMEcat elements as ``bme:``, other senders as ``ns2:``, ``bmecat:``, in the
+openTRANS namespace, in no namespace at all or in a draft's namespace (``…/bmecat/2005fd``), and every one of those
+must read the same.
 """
 
 import functools
@@ -22,8 +23,11 @@ BME_NS = "http://www.bmecat.org/bmecat/2005"
 NSMAP = {None: OT_NS, "bme": BME_NS}
 SCHEMA_FILE = "opentrans_2_1.xsd"
 
-# Where a fact may live: openTRANS, BMEcat, or no namespace at all (hand-written documents).
-_KNOWN_NAMESPACES = (OT_NS, BME_NS, None)
+
+@functools.lru_cache(maxsize=64)
+def _is_known_namespace(namespace):
+    """openTRANS or BMEcat in any version or draft, or no namespace at all (hand-written documents)."""
+    return namespace is None or "opentrans" in namespace.lower() or "bmecat" in namespace.lower()
 
 
 # ------------------------------------------------------------
@@ -39,7 +43,7 @@ def _step_matches(element, name, attr):
     if not isinstance(element.tag, str):
         return False
     qname = etree.QName(element)
-    if qname.localname != name or qname.namespace not in _KNOWN_NAMESPACES:
+    if qname.localname != name or not _is_known_namespace(qname.namespace):
         return False
     if attr is None:
         return True
@@ -103,20 +107,13 @@ def texts(element, path):
 
 
 def to_decimal(value):
-    """A Decimal from a document text or a caller's number (floats go through ``str`` so 0.1 stays 0.1)."""
+    """A Decimal from a caller's number (floats go through ``str`` so 0.1 stays 0.1); documents use :mod:`._values`."""
     if value is None or isinstance(value, Decimal):
         return value
     try:
         return Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise ValueError("%r is not a number" % (value,)) from exc
-
-
-def parse_date(value):
-    """A ``date`` for ``YYYY-MM-DD``, a ``datetime`` (naive or aware, as written) for a timestamp; ValueError else."""
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    return datetime.fromisoformat(value)
 
 
 def format_decimal(value):

@@ -14,7 +14,11 @@ from decimal import Decimal
 
 @dataclass
 class Party:
-    """A PARTY: role (``buyer``, ``supplier``, ``delivery``, ``invoice_recipient``, ``customer``…) and ADDRESS."""
+    """A PARTY: role (``buyer``, ``supplier``, ``delivery``, ``invoice_recipient``, ``customer``…) and ADDRESS.
+
+    ``party_id``/``id_type`` are its first PARTY_ID; ``other_ids`` maps the type of every further PARTY_ID (a GLN
+    as ``iln``, a VAT number…) to its value. ``country_code`` is ISO 3166 alpha-2 even where the sender wrote ``276``.
+    """
 
     role: str = ""
     party_id: str = ""
@@ -32,6 +36,7 @@ class Party:
     country: str = ""
     country_code: str = ""
     vat_id: str = ""
+    other_ids: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -49,8 +54,49 @@ class OrderReference:
 
 
 @dataclass
+class Package:
+    """A PACKAGE: ``quantity`` is PACKAGE_ORDER_UNIT_QUANTITY (order units inside), ``count`` PACKAGE_QUANTITY (how
+    many such packages); ``other_ids`` are its PACKAGE_IDs after the first."""
+
+    package_id: str | None = None
+    description: str | None = None
+    quantity: Decimal | None = None
+    weight: Decimal | None = None
+    count: Decimal | None = None
+    other_ids: list = field(default_factory=list)
+
+
+@dataclass
+class Component:
+    """A PRODUCT_COMPONENT of a line (a bundle's parts, with their own quantities and serials), nested ones flattened."""
+
+    supplier_pid: str | None = None
+    ean: str | None = None
+    description: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    serial_numbers: list = field(default_factory=list)
+
+
+@dataclass
+class PartialDelivery:
+    """One PARTIAL_DELIVERY of a line: this quantity on these dates."""
+
+    quantity: Decimal | None = None
+    delivery_start: date | None = None
+    delivery_end: date | None = None
+
+
+@dataclass
 class Line:
-    """One item of any document. ``unit_tax_amount`` is the TAX_AMOUNT inside PRODUCT_PRICE_FIX, i.e. per unit."""
+    """One item of any document. ``unit_tax_amount`` is the TAX_AMOUNT inside PRODUCT_PRICE_FIX, i.e. per unit.
+
+    ``price`` is per ``price_quantity`` units (PRICE_QUANTITY, 1 when absent). ``serial_numbers`` gathers every
+    place senders put them (PRODUCT_ID, the item itself, ITEM_UDX). ``delivery_note_id`` names the delivery an
+    invoice line bills, ``corrected_invoice_id`` the invoice a credit note line corrects. ``customer_id`` is the
+    CUSTOMER_IDREF of a line for an end customer (licensee), ``product_type`` its PRODUCT_TYPE (``physical``,
+    ``license``, ``service``…).
+    """
 
     line_id: str
     supplier_pid: str | None = None
@@ -72,23 +118,33 @@ class Line:
     tax_rate: Decimal | None = None
     unit_tax_amount: Decimal | None = None
     remarks: list = field(default_factory=list)
+    price_quantity: Decimal | None = None
+    charges: list = field(default_factory=list)
+    manufacturer_pid: str | None = None
+    manufacturer_id: str | None = None
+    lot_numbers: list = field(default_factory=list)
+    supplier_order_id: str | None = None
+    customer_order_id: str | None = None
+    customer_id: str | None = None
+    product_type: str | None = None
+    delivery_note_id: str | None = None
+    corrected_invoice_id: str | None = None
+    corrected_invoice_line_id: str | None = None
+    delivery_completed: bool | None = None
+    packages: list = field(default_factory=list)
+    partial_deliveries: list = field(default_factory=list)
+    components: list = field(default_factory=list)
 
     @property
     def amount(self):
-        """PRICE_LINE_AMOUNT, or quantity × price when the sender left it out."""
+        """PRICE_LINE_AMOUNT, or quantity × price (per PRICE_QUANTITY units) when the sender left it out."""
         if self.line_amount is not None:
             return self.line_amount
-        if self.quantity is not None and self.price is not None:
-            return self.quantity * self.price
-        return None
-
-
-@dataclass
-class Package:
-    package_id: str | None = None
-    description: str | None = None
-    quantity: Decimal | None = None
-    weight: Decimal | None = None
+        if self.quantity is None or self.price is None:
+            return None
+        if self.price_quantity:
+            return self.quantity * self.price / self.price_quantity
+        return self.quantity * self.price
 
 
 @dataclass
@@ -117,9 +173,21 @@ class Charge:
 
 @dataclass
 class Tax:
+    """One TAX_DETAILS_FIX of the summary; ``base`` is its TAX_BASE when the sender wrote one."""
+
     rate: Decimal
     amount: Decimal
     type: str = "vat"
+    base: Decimal | None = None
+
+
+@dataclass
+class PaymentTerm:
+    """One TIME_FOR_PAYMENT: pay by ``due_date`` (or within ``days``) with ``discount_factor`` percent off."""
+
+    due_date: date | None = None
+    days: Decimal | None = None
+    discount_factor: Decimal | None = None
 
 
 @dataclass
@@ -140,13 +208,20 @@ class Document:
     """Any openTRANS document the connector reads or the sandbox writes.
 
     ``order_id`` is the header ORDER_ID: the buyer's number on an ORDER, ITscope's orderId on the documents that come
-    back (on a DISPATCHNOTIFICATION it is taken from the lines' ORDER_REFERENCE). ``document_id`` is the document's
-    own number (DISPATCHNOTIFICATION_ID, INVOICE_ID, QUOTATION_ID; the ORDER_ID on an ORDER). ``warnings`` lists
-    soft problems: facts that were missing or did not add up, without making the document unreadable.
+    back (taken from the lines' ORDER_REFERENCE where the header names none, as on a DISPATCHNOTIFICATION). A
+    distributor document may name no order at all: ``order_id`` is then ``None``, a warning says so, and the
+    document must be matched through the ITscope deal it came with. ``order_ids`` lists every order the document
+    refers to (a collective invoice names several). ``document_id`` is the document's own number
+    (DISPATCHNOTIFICATION_ID, INVOICE_ID, QUOTATION_ID; the ORDER_ID on an ORDER). On an INVOICE,
+    ``invoice_type`` is INVOICE_TYPE as written and ``is_credit_note`` says whether it credits the buyer (a
+    ``credit_memo``, or a negative total with no type). ``warnings`` lists soft problems: facts that were missing,
+    unreadable or did not add up, without making the document unreadable.
     """
 
     type: str
+    version: str | None = None
     order_id: str | None = None
+    order_ids: list = field(default_factory=list)
     supplier_order_id: str | None = None
     document_id: str | None = None
     document_date: date | None = None
@@ -158,6 +233,15 @@ class Document:
     buyer_id: str | None = None
     customer_order_id: str | None = None
     alt_customer_order_ids: list = field(default_factory=list)
+    invoice_type: str | None = None
+    is_credit_note: bool = False
+    invoice_issuer_id: str | None = None
+    invoice_recipient_id: str | None = None
+    delivery_id: str | None = None
+    delivery_note_id: str | None = None
+    valid_start: date | None = None
+    valid_end: date | None = None
+    payment_terms: list = field(default_factory=list)
     partial_shipment_allowed: bool | None = None
     dropship: bool | None = None
     parties: list = field(default_factory=list)

@@ -163,7 +163,7 @@ def test_document_to_json_keeps_amounts_exact():
     data = json.loads(document_to_json((SAMPLES / "itscope_INVOICE.xml").read_bytes()))
     assert data["type"] == "INVOICE"
     assert data["totals"]["total"] == "1678.09"
-    assert data["totals"]["tax"] == [{"rate": "0.19", "amount": "266.19", "type": "vat"}]
+    assert data["totals"]["tax"] == [{"rate": "0.19", "amount": "266.19", "type": "vat", "base": None}]
     assert data["lines"][0]["order_reference"] == {"order_id": "GWAHJV-160131-1470", "line_id": "00001"}
     assert data["document_date"] == "2016-01-31T22:31:00"
     assert set(data) >= {"order_id", "supplier_order_id", "document_id", "lines", "shipment", "totals", "warnings"}
@@ -182,7 +182,7 @@ def test_foreign_author_dispatchnotification():
     assert (doc.supplier_id, doc.parties[0].name) == ("10000041", "Müller & Söhne KG")
     assert doc.shipment == Shipment(
         carrier="DHL Paket für Firmenkunden",
-        packages=[Package("JJD000390007770001", quantity=D("1")), Package("JJD000390007770002")],
+        packages=[Package("JJD000390007770001", count=D("1")), Package("JJD000390007770002")],
     )
     assert [(r.type, r.text) for r in doc.remarks] == [("general", "Bitte Ware bei Empfang prüfen")]
     first, second = doc.lines
@@ -211,8 +211,8 @@ def test_foreign_author_orderresponse_with_default_bmecat_prefix_and_bad_values(
     assert (doc.order_id, doc.supplier_order_id, doc.document_date) == ("ABCDEF-240301-1002", "SO-77", None)
     assert (doc.lines[0].supplier_pid, doc.lines[0].quantity, doc.lines[0].price) == ("X-1", D("0"), None)
     assert doc.warnings == [
-        "ORDERRESPONSE_DATE: 'yesterday' is not a date.",
-        "PRICE_AMOUNT: '12,50' is not a number.",
+        "ORDERRESPONSE_DATE 'yesterday' is not a date.",
+        "Line 00001: PRICE_AMOUNT '12,50' is not a number.",
         "The ORDERRESPONSE has no ORDERRESPONSE_DATE.",
         "TOTAL_ITEM_NUM says 2, the document has 1 items.",
     ]
