@@ -2,7 +2,7 @@
 DB ?= itscope_demo
 NO_SERVE ?=
 
-.PHONY: demo test
+.PHONY: demo test lint readme
 
 demo:  ## Odoo 18 with the addon, pointed at a local ITscope sandbox, served on http://127.0.0.1:8069 (admin/admin)
 	DB=$(DB) NO_SERVE=$(NO_SERVE) bash scripts/demo.sh
@@ -10,16 +10,22 @@ demo:  ## Odoo 18 with the addon, pointed at a local ITscope sandbox, served on 
 test:  ## the full test run: pure-Python tier always, Odoo tier whenever an Odoo 18.0 is found
 	bash scripts/test.sh
 
+lint:  ## the lint gate of .pre-commit-config.yaml (ruff, pylint-odoo, OCA's XML/manifest checks), tools from PyPI
+	bash scripts/lint.sh
+
+readme:  ## regenerate README.rst and static/description/index.html from the readme/ fragments
+	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && exec "$$ODOO_PYTHON" scripts/gen_readme.py'
+
 N ?= 10000
 
 .PHONY: bench
 
 bench:  ## catalogue import benchmark: N new products with 3 offers each, vs base_import, then unchanged (README)
-	bash -c 'source scripts/odoo-env.sh && { find_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
+	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
 		exec "$$ODOO_PYTHON" scripts/bench_import.py --products $(N) --addons-path "$$(odoo_addons_path)"'
 
 .PHONY: bench-prices
 
 bench-prices:  ## price refresh benchmark: N offers all changing, refresh writer vs grouped ORM writes, then unchanged (README)
-	bash -c 'source scripts/odoo-env.sh && { find_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
+	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
 		exec "$$ODOO_PYTHON" scripts/bench_prices.py --offers $(N) --addons-path "$$(odoo_addons_path)"'

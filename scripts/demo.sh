@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/odoo-env.sh"
 cd "$ROOT"
-find_odoo || { no_odoo_help; exit 1; }
+ensure_odoo || { no_odoo_help; exit 1; }
 ensure_postgres
 DB=${DB:-itscope_demo}
 HTTP_PORT=${HTTP_PORT:-8069}

@@ -42,7 +42,8 @@ find_odoo() {
     return 1
 }
 
-# Finds an Odoo, or installs one into $ODOO_HOME when an archive can be had. Fails (with what to do) only when neither.
+# Finds an Odoo, or installs one into $ODOO_HOME when an archive can be had; fails quietly when neither (callers
+# print no_odoo_help, or their own banner).
 ensure_odoo() {
     find_odoo && return 0
     _odoo_archive >/dev/null || return 1
@@ -58,10 +59,13 @@ _odoo_archive() {
     local shared
     shared=$(ls "$SHARED_ODOO"/odoo-18.0-*.tar.gz 2>/dev/null | head -1)
     if [ -n "$shared" ]; then echo "$shared"; return 0; fi
+    local downloaded="$CACHE/odoo_18.0.latest.tar.gz"
+    if [ -f "$downloaded" ]; then echo "$downloaded"; return 0; fi
     if command -v curl >/dev/null && curl -sfI --max-time 10 "$ODOO_NIGHTLY_URL" >/dev/null 2>&1; then
         mkdir -p "$CACHE"
-        curl -sfL --max-time 1800 -o "$CACHE/odoo_18.0.latest.tar.gz" "$ODOO_NIGHTLY_URL" || return 1
-        echo "$CACHE/odoo_18.0.latest.tar.gz"; return 0
+        echo "-- downloading $ODOO_NIGHTLY_URL" >&2
+        curl -sfL --max-time 1800 -o "$downloaded.part" "$ODOO_NIGHTLY_URL" && mv "$downloaded.part" "$downloaded" || return 1
+        echo "$downloaded"; return 0
     fi
     return 1
 }
