@@ -61,8 +61,8 @@ def add_idref(parent, tag, party, ns_bme=False):
     return add(parent, tag, party.party_id, type=party.id_type)
 
 
-def add_product_id(item, line, serial_numbers=(), buyer_pid_type="buyer_specific"):
-    """PRODUCT_ID: SUPPLIER_PID, serials, EAN and ITscope puid, BUYER_PID, descriptions (XSD order).
+def add_product_id(item, line, serial_numbers=(), buyer_pid_type="buyer_specific", product_type=None):
+    """PRODUCT_ID: SUPPLIER_PID, serials, EAN and ITscope puid, BUYER_PID, descriptions, PRODUCT_TYPE (XSD order).
 
     ``buyer_pid_type`` is ``buyer_specific`` for our own product code, ``itscope`` on a QUOTATION, where ITscope puts
     the supplierItem id there.
@@ -82,6 +82,8 @@ def add_product_id(item, line, serial_numbers=(), buyer_pid_type="buyer_specific
         bme(product, "DESCRIPTION_SHORT", line.description, max_length=150)
     if line.description_long:
         bme(product, "DESCRIPTION_LONG", line.description_long, max_length=64000)
+    if product_type:
+        bme(product, "PRODUCT_TYPE", product_type)
     return product
 
 
