@@ -18,6 +18,7 @@ from .errors import (
     ItscopeBlocked,
     ItscopeError,
     ItscopeForbidden,
+    ItscopeForeignUrl,
     ItscopeNotFound,
     ItscopeServerError,
     ItscopeUnreachable,
@@ -30,6 +31,7 @@ BATCH_SIZE = 50  # ITscope's maximum of products per request
 PAGE_SIZE = 50  # ITscope's page size for searches, deals and quotes
 RETRY_STATUSES = frozenset({502, 504})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_TOKENISED_PATH = re.compile(r"/t/[^/]+$")
 
 
 def chunked(items, size=BATCH_SIZE):
@@ -63,13 +65,44 @@ def search_filter(criteria):
 
 
 def export_url(base_url, export):
-    """The download URL of an export given by its id or by the URL ITscope's Share button shows."""
+    """The download URL of an export given by its id or by the URL ITscope's Share button shows.
+
+    A URL must be at the API address itself (``base_url``'s scheme, host and port): the download is sent with the API
+    key, so a URL anywhere else raises :class:`ItscopeForeignUrl` instead of ever receiving the key.
+    """
     export = (export or "").strip()
     if export.startswith(("http://", "https://")):
+        _check_at_api(export, base_url)
         return export
     if not _UUID.fullmatch(export):
         raise ValueError("%r is neither an ITscope export id (a UUID) nor an export URL." % export)
     return "%s/products/exports/%s" % (base_url.rstrip("/"), export)
+
+
+def _check_at_api(url, base_url):
+    """Raise :class:`ItscopeForeignUrl` unless ``url`` has ``base_url``'s scheme, host and port."""
+    if _origin(url) != _origin(base_url):
+        raise ItscopeForeignUrl(
+            "The URL %s is not at the ITscope API address %s; only that address is sent the API key, and exports "
+            "are downloaded only from there. Enter the export's id, or its URL at %s."
+            % (_origin(url), _origin(base_url), _origin(base_url))
+        )
+
+
+def _origin(url):
+    """``scheme://host:port`` of ``url`` (default port filled in), the unit the API key may be sent to."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:  # a port that is not a number
+        port = None
+    return "%s://%s:%s" % (parts.scheme, parts.hostname or "", port)
+
+
+def _is_tokenised(url):
+    """Whether ``url`` is one of ITscope's tokenised share links (``…/t/<token>``), which carry their own
+    authorisation: nothing else is sent to them."""
+    return bool(_TOKENISED_PATH.search(urlsplit(url).path))
 
 
 class ItscopeClient:
@@ -118,6 +151,9 @@ class ItscopeClient:
 
     def _request(self, method, path, params=None, data=None, headers=None, stream=False, auth=True):
         """Send one request through the gate; return the response, or ``None`` for ITscope's 204 "nothing found"."""
+        url = self._url(path)
+        if auth:
+            _check_at_api(url, self.base_url)
         idempotent = method == "GET"
         attempt = 0
         while True:
@@ -125,7 +161,7 @@ class ItscopeClient:
             try:
                 response = self.session.request(
                     method,
-                    self._url(path),
+                    url,
                     params=params,
                     data=data,
                     headers=headers,
@@ -270,10 +306,11 @@ class ItscopeClient:
     def download_export(self, export, fileobj, chunk_size=1 << 20):
         """Stream an export into ``fileobj`` (never the whole file in memory); return the number of bytes written.
 
-        Tokenised share URLs (``…/t/<token>``) carry their own authorisation, so no credentials go to them.
+        Only URLs at the API address are fetched (see :func:`export_url`); a tokenised share link (``…/t/<token>``)
+        there is fetched without the account id and key, as its token is its authorisation.
         """
         url = self.export_url(export)
-        response = self._request("GET", url, stream=True, auth="/t/" not in url)
+        response = self._request("GET", url, stream=True, auth=not _is_tokenised(url))
         if response is None:
             return 0
         written = 0

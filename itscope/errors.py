@@ -45,5 +45,11 @@ class ItscopeUnreachable(ItscopeError):
     """No answer at all (DNS, refused connection, timeout): the outcome of a non-idempotent call is unknown."""
 
 
+class ItscopeForeignUrl(ItscopeError, ValueError):
+    """A URL (an export's) outside the configured API address: refused before any request, since requests to the
+    API carry the API key. Also a ValueError, so checks of a typed-in export reference refuse it like a malformed one.
+    """
+
+
 class ItscopeDocumentError(ItscopeError):
     """An XML document that cannot be read (malformed, DOCTYPE, wrong root, missing mandatory data)."""

@@ -32,6 +32,7 @@ class SandboxConfig:
     rate_window: int = 60  # seconds
     block_minutes: int = 30
     has_api_access: bool = True  # False: info/quota lacks "API access", every other call answers 403
+    json_shape: str = "production"  # or "oas": the JSON shape of products, and the CSV export's layout (products.py)
     public_url: str = ""  # set once serving ("http://127.0.0.1:8899"): media URLs then point at the sandbox itself
 
 
@@ -59,6 +60,7 @@ class LoggedRequest:
     status: int
     at: str
     user_agent: str = ""
+    credentials: bool = False  # whether an Authorization header came with it
 
 
 class SandboxClock:
@@ -136,7 +138,7 @@ class Sandbox:
 
     def _guarded(self, request, endpoint, args):
         """Apply auth, the rate limit and faults, then the handler: the order ITscope's front applies them in."""
-        if not self._authorized(request):
+        if not getattr(endpoint, "tokenised", False) and not self._authorized(request):
             return text_error(401, "Not authorized: Login and API key of the user required as basic authentication")
         blocked = self._count_request()
         if blocked:
@@ -171,6 +173,7 @@ class Sandbox:
                     status=response.status_code,
                     at=self.clock.now().isoformat(),
                     user_agent=request.headers.get("User-Agent", ""),
+                    credentials="Authorization" in request.headers,
                 )
             )
         return response
@@ -220,6 +223,12 @@ class Sandbox:
         """The logged API requests (control-plane calls excluded) whose path contains ``path_contains``."""
         with self._lock:
             return [entry for entry in self.log if path_contains in entry.path]
+
+
+def tokenised(handler):
+    """Mark a route handler whose URL carries its own token (ITscope's share links ``/t/<token>``): no Basic auth."""
+    handler.tokenised = True
+    return handler
 
 
 # ------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The sandbox's catalogue and master-data endpoints, and its product exports.
 
-Endpoints (GET, under ``/2.1``; JSON and XML in the shapes of ITscope's OpenAPI description; an empty result answers
-204; bad input answers 400 with a text/plain message saying what is wrong):
+Endpoints (GET, under ``/2.1``; an empty result answers 204; bad input answers 400 with a text/plain message saying
+what is wrong). JSON products come in the shape ``SandboxConfig.json_shape`` names: ``production`` (the default), the
+shape production integrators observed (real-world doc section 1, see :func:`production_shape`), or ``oas``, the shape
+of ITscope's OpenAPI description; XML and master data follow the OpenAPI in both.
 
 - ``company/distributor/{company|eservices}.{xml|json}``: the distributors, an array of ``company`` each with its
   ``supplier`` (XML ``<companies><company>…``). The OpenAPI ``company`` has no field for eServices, so ``eservices``
@@ -25,8 +27,14 @@ Endpoints (GET, under ``/2.1``; JSON and XML in the shapes of ITscope's OpenAPI 
 
   Filter: ``key=value`` pairs joined by ``;`` (AND), each key once, up to 50 values per key joined by ``,`` (OR), keys
   ``keywords, ean, hstpid, distpid, manufacturer, producttype, distributor, cluster, cnetid``; an unknown key answers
-  400. Values are URL-decoded once more, so double-encoded values (``%252F``) work as ITscope advises.
+  400. The filter is decoded as ITscope decodes it: the path is URL-decoded once before routing, so a ``/`` that a
+  single encoding left there splits the path and a ``#`` ends it (both answer 404); then the filter is split at ``;``
+  and ``,`` and each value is URL-decoded once more. So ``/``, ``#``, ``%``, ``,`` and ``;`` inside a value must come
+  double-encoded (``%252F``), as ITscope advises; a space may come as ``%20``.
 - ``products/exports/{uuid}``: a streamed export (see below); a malformed uuid answers 400, an unknown one 404.
+- ``t/{token}``: a tokenised share link to an export (``SHARE_TOKENS``: ``share101`` … ``share203``, the last three
+  digits of the export id), answered without Basic auth like ITscope's ``https://api.itscope.com/2.1/t/<token>``;
+  an unknown token answers 404.
 
 Exports. The sandbox knows these fixed export ids (``EXPORTS``):
 
@@ -44,20 +52,26 @@ export reflects the generation current when it was requested, and is streamed: a
 all it holds in memory.
 
 Each product in the XML and JSON bodies has exactly the shape of the API's answer in that view. The ZIP holds one
-UTF-8 CSV per element (comma separated, CRLF line ends, a header row, fields quoted only when needed; dates as
-``dd.MM.yyyy HH:mm`` in UTC; decimals with ``.``; booleans ``true``/``false``; absent values empty), in this order:
+UTF-8 CSV per element with a header row (dates as ``dd.MM.yyyy HH:mm`` in UTC; decimals with ``.``; booleans
+``true``/``false``; absent values empty). In the ``production`` shape (ITscope's ``standard`` export of API 2.1, real-
+world doc section 2) the files are tab-separated with LF line ends and no quoting (a value holds a bare ``"``), link
+a row to its product by a ``productId`` column, and carry the attributes only flattened in ``product.csv``
+(``attributeTypeName1..3`` / ``attributeValue1..3``: no ``attribute.csv`` and ``attributeCluster.csv``). In the
+``oas`` shape they are comma-separated with CRLF line ends, quoted where needed, and link by ``puid``. In this order:
 
 - ``product.csv``: one row per product; columns ``catalogue.PRODUCT_FIELDS`` (standardUpdate:
   ``catalogue.UPDATE_PRODUCT_FIELDS``).
-- ``supplierItem.csv``: ``puid``, then ``catalogue.SUPPLIER_ITEM_FIELDS`` (standardUpdate:
+- ``supplierItem.csv``: the link, then ``catalogue.SUPPLIER_ITEM_FIELDS`` (standardUpdate:
   ``catalogue.UPDATE_SUPPLIER_ITEM_FIELDS``); one row per offer.
-- ``project.csv``: ``puid``, ``supplierItemId``, then ``catalogue.PROJECT_FIELDS``.
-- standard only: ``supplierPackagingInfo.csv`` and ``contractParameter.csv`` (``puid``, ``supplierItemId``, then
-  ``catalogue.PACKAGING_FIELDS`` resp. ``CONTRACT_PARAMETER_FIELDS``); ``attribute.csv``, ``attributeCluster.csv``,
-  ``accessory.csv`` (``puid``, then ``ATTRIBUTE_FIELDS``, ``ATTRIBUTE_CLUSTER_FIELDS``, ``ACCESSORY_FIELDS``).
-- ``Log.csv``: header ``id,cause``; no rows when the export succeeded.
+- ``project.csv``: the link, ``supplierItemId``, then ``catalogue.PROJECT_FIELDS``.
+- standard only: ``supplierPackagingInfo.csv`` and ``contractParameter.csv`` (the link, ``supplierItemId``, then
+  ``catalogue.PACKAGING_FIELDS`` resp. ``CONTRACT_PARAMETER_FIELDS``); ``attribute.csv`` and ``attributeCluster.csv``
+  (``oas`` only), ``accessory.csv`` (the link, then ``ATTRIBUTE_FIELDS``, ``ATTRIBUTE_CLUSTER_FIELDS``,
+  ``ACCESSORY_FIELDS``).
+- ``Log.csv``: header ``id`` and ``cause``; no rows when the export succeeded.
 
-``export_chunks(form, view, products)`` is the body generator itself (tests and benchmarks call it in-process).
+``export_chunks(form, view, products, shape)`` is the body generator itself (tests and benchmarks call it
+in-process).
 
 Control plane (``control_rules()``: absolute paths, no auth, as the core's own ``/_sandbox/…``):
 ``POST /_sandbox/catalogue/tick[?generations=N]`` moves prices and stock N generations on (default 1), stamped with
@@ -80,7 +94,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from . import catalogue as cat
-from .app import json_response, list_response, no_content, text_error
+from .app import json_response, list_response, no_content, text_error, tokenised
 
 PAGE_SIZE = 50
 MAX_IDS = 50
@@ -101,6 +115,7 @@ EXPORTS = {
     "5a9d1000-c0de-4e57-8a7e-000000000202": ("standardUpdate", "xml"),
     "5a9d1000-c0de-4e57-8a7e-000000000203": ("standardUpdate", "json"),
 }
+SHARE_TOKENS = {"share" + export_id[-3:]: export_id for export_id in EXPORTS}
 _PRODUCT_VIEWS = {
     "standard": "standard",
     "developer": "standard",
@@ -117,6 +132,23 @@ _EXPORT_MEDIA = {
     "json": ("application/json", "json"),
 }
 _BY_ITEM = ("puid", "supplierItemId")
+SHAPES = ("production", "oas")
+# Per shape: the CSV writer's dialect, the column linking a row to its product, and the tables left out.
+_CSV_LAYOUTS = {
+    "production": (
+        {"delimiter": "\t", "quoting": csv.QUOTE_NONE, "quotechar": None, "lineterminator": "\n"},
+        "productId",
+        frozenset(("attribute", "attributeCluster")),
+    ),
+    "oas": ({"delimiter": ",", "lineterminator": "\r\n"}, "puid", frozenset()),
+}
+# Production JSON: list key -> plural key, and whether the list's entries carry their scalars as strings.
+_PRODUCTION_LISTS = {
+    "supplierItem": ("supplierItems", True),
+    "accessory": ("accessories", True),
+    "attribute": ("attributes", False),
+    "attributeCluster": ("attributeClusters", False),
+}
 _CSV_TABLES = {
     "standard": (
         ("product", (), cat.PRODUCT_FIELDS),
@@ -144,8 +176,9 @@ def rules():
         Rule("/products/id/<puid>/<view>.<output>", endpoint=_product_by_id, methods=["GET"]),
         Rule("/products/ids/<puids>/<view>.<output>", endpoint=_products_by_ids, methods=["GET"]),
         Rule("/products/ean/<ean>/<view>.<output>", endpoint=_product_by_ean, methods=["GET"]),
-        Rule("/products/search/<path:filter_text>/<view>.<output>", endpoint=_search, methods=["GET"]),
+        Rule("/products/search/<filter_text>/<view>.<output>", endpoint=_search, methods=["GET"]),
         Rule("/products/exports/<export_id>", endpoint=_export, methods=["GET"]),
+        Rule("/t/<token>", endpoint=_shared_export, methods=["GET"]),
     ]
 
 
@@ -222,7 +255,7 @@ def _check_format(view, output, views):
 def _product_by_id(sandbox, request, puid, view, output):
     view = _product_view(request, view, output)
     product = cat.catalogue_for(sandbox).product(_puid(puid))
-    return _products_answer(output, view, [product] if product else [])
+    return _products_answer(sandbox, output, view, [product] if product else [])
 
 
 @_answers_bad_input
@@ -239,7 +272,7 @@ def _products_by_ids(sandbox, request, puids, view, output):
             found.append(product)
         else:
             log.append({"id": puid, "cause": "No product with this ID"})
-    return _products_answer(output, view, found, log)
+    return _products_answer(sandbox, output, view, found, log)
 
 
 @_answers_bad_input
@@ -247,11 +280,13 @@ def _product_by_ean(sandbox, request, ean, view, output):
     view = _product_view(request, view, output)
     catalogue = cat.catalogue_for(sandbox)
     puids = catalogue.search({"ean": {_ean(ean)}}, plz=_flag(request, "plzproducts"))
-    return _products_answer(output, view, [catalogue.product(puid) for puid in puids[:1]])
+    return _products_answer(sandbox, output, view, [catalogue.product(puid) for puid in puids[:1]])
 
 
 @_answers_bad_input
 def _search(sandbox, request, filter_text, view, output):
+    if "#" in filter_text:  # a single-encoded # decodes to the start of a fragment: the path ends before the view
+        raise NotFound("Not found")
     view = _product_view(request, view, output)
     criteria = _criteria(filter_text)
     sort = request.args.get("sort", "DEFAULT").upper()
@@ -263,7 +298,7 @@ def _search(sandbox, request, filter_text, view, output):
     catalogue = cat.catalogue_for(sandbox)
     puids = catalogue.search(criteria, sort, plz=_flag(request, "plzproducts"))
     page_puids = puids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    return _products_answer(output, view, [catalogue.product(puid) for puid in page_puids])
+    return _products_answer(sandbox, output, view, [catalogue.product(puid) for puid in page_puids])
 
 
 def _product_view(request, view, output):
@@ -279,18 +314,47 @@ def _product_view(request, view, output):
     return canonical
 
 
-def _products_answer(output, view, products, log=()):
-    """``productResponse`` JSON or ``<products>`` XML; 204 when nothing was found."""
+def _products_answer(sandbox, output, view, products, log=()):
+    """``productResponse`` JSON (in the sandbox's JSON shape) or ``<products>`` XML; 204 when nothing was found."""
     if not products:
         return no_content()
     shape = _SHAPES[view]
     if output == "json":
-        return json_response({"product": [shape(product) for product in products], "log": list(log)})
+        shaped = [shape(product) for product in products]
+        if sandbox.config.json_shape == "production":
+            shaped = [production_shape(product) for product in shaped]
+        return json_response({"product": shaped, "log": list(log)})
     out = [_XML_DECLARATION, "<products>"]
     for product in products:
         _xml("product", shape(product), out)
     out.append("</products>")
     return Response("".join(out), mimetype="application/xml")
+
+
+def production_shape(product):
+    """A ``product`` as production integrators observed it (real-world doc section 1): its lists under plural keys,
+    and the scalars of the product, its offers and accessories as strings (amounts with two decimals: ``"799.00"``);
+    attributes, attribute clusters and an offer's projects, packaging and contract parameters keep their numbers."""
+    shaped = {}
+    for key, value in product.items():
+        if key in _PRODUCTION_LISTS:
+            plural, as_strings = _PRODUCTION_LISTS[key]
+            shaped[plural] = [_scalars_as_strings(entry) for entry in value] if as_strings else value
+        else:
+            shaped[key] = _as_string(value)
+    return shaped
+
+
+def _scalars_as_strings(record):
+    return {key: value if isinstance(value, (list, dict)) else _as_string(value) for key, value in record.items()}
+
+
+def _as_string(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "%.2f" % value
+    return str(value)
 
 
 def _criteria(text):
@@ -406,19 +470,29 @@ def _export(sandbox, request, export_id):
     products = catalogue.products(offset, offset + count)
     mimetype, suffix = _EXPORT_MEDIA[form]
     return Response(
-        export_chunks(form, view, products),
+        export_chunks(form, view, products, sandbox.config.json_shape),
         mimetype=mimetype,
         headers={"Content-Disposition": 'attachment; filename="%s-%s.%s"' % (view, canonical, suffix)},
         direct_passthrough=True,
     )
 
 
-def export_chunks(form, view, products):
-    """The body of an export of ``products`` (an iterable of ``standard`` products) in ``form`` (csv, xml or json)
-    and ``view``, as an iterator of byte chunks: one product in memory at a time."""
+@tokenised
+def _shared_export(sandbox, request, token):
+    if token not in SHARE_TOKENS:
+        raise NotFound("Unknown or expired link")
+    return _export(sandbox, request, export_id=SHARE_TOKENS[token])
+
+
+def export_chunks(form, view, products, shape="production"):
+    """The body of an export of ``products`` (an iterable of ``standard`` products) in ``form`` (csv, xml or json),
+    ``view`` and ``shape`` (see SHAPES), as an iterator of byte chunks: one product in memory at a time."""
     if form == "csv":
-        return _zip_chunks(view, products)
-    return _text_chunks(form, _SHAPES[view], products)
+        return _zip_chunks(view, products, shape)
+    view_shape = _SHAPES[view]
+    if form == "json" and shape == "production":
+        return _text_chunks(form, lambda product: production_shape(view_shape(product)), products)
+    return _text_chunks(form, view_shape, products)
 
 
 def _text_chunks(form, shape, products):
@@ -463,10 +537,11 @@ class _Sink(io.RawIOBase):
         return data
 
 
-def _zip_chunks(view, products):
-    """The CSV-in-ZIP export. ``product.csv`` goes straight into the archive; the other tables are spooled to
-    temporary files (an archive takes one member at a time) and copied in after it."""
-    tables = _CSV_TABLES[view]
+def _zip_chunks(view, products, shape):
+    """The CSV-in-ZIP export in the layout of ``shape``. ``product.csv`` goes straight into the archive; the other
+    tables are spooled to temporary files (an archive takes one member at a time) and copied in after it."""
+    dialect, link, left_out = _CSV_LAYOUTS[shape]
+    tables = [table for table in _CSV_TABLES[view] if table[0] not in left_out]
     sink = _Sink()
     with contextlib.ExitStack() as stack:
         archive = stack.enter_context(zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1))
@@ -474,12 +549,14 @@ def _zip_chunks(view, products):
         spools = {name: stack.enter_context(_csv_text(tempfile.TemporaryFile())) for name, _keys, _f in tables[1:]}
         writers = {}
         for name, keys, fields in tables:
-            writer = csv.writer(first if name == "product" else spools[name], lineterminator="\r\n")
-            writer.writerow(keys + fields)
+            writer = csv.writer(first if name == "product" else spools[name], **dialect)
+            writer.writerow([link if key == "puid" else key for key in keys] + list(fields))
             writers[name] = (writer, fields, [i for i, field in enumerate(fields) if field in cat.DATE_FIELDS])
-        shape = _SHAPES[view]
+        view_shape = _SHAPES[view]
         for number, product in enumerate(products):
-            for name, keys, record in _csv_records(shape(product)):
+            for name, keys, record in _csv_records(view_shape(product)):
+                if name in left_out:
+                    continue
                 writer, fields, dates = writers[name]
                 row = [
                     ("true" if value else "false") if type(value) is bool else value
@@ -501,7 +578,7 @@ def _zip_chunks(view, products):
                 while block := raw.read(_CHUNK):
                     member.write(block)
                     yield sink.drain()
-        archive.writestr("Log.csv", "id,cause\r\n")
+        archive.writestr("Log.csv", "id%scause%s" % (dialect["delimiter"], dialect["lineterminator"]))
     yield sink.drain()
 
 

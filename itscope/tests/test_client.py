@@ -14,6 +14,8 @@ from itscope.errors import (
     ItscopeBadRequest,
     ItscopeBlocked,
     ItscopeForbidden,
+    ItscopeForeignUrl,
+    ItscopeNotFound,
     ItscopeServerError,
     ItscopeUnreachable,
 )
@@ -227,6 +229,38 @@ def test_export_download_streams_to_a_file(sb):
         target = io.BytesIO()
         client.download_export(url + "/products/exports/" + JSON_EXPORT + "?products=7", target)
         assert len(json.loads(target.getvalue())["product"]) == 7
+
+
+def test_export_urls_elsewhere_never_receive_the_key(sb):
+    box, url = sb
+    with running_sandbox(SandboxConfig(account_id=ACCOUNT, api_key=KEY, products=5)) as (elsewhere, other_url):
+        scheme, _sep, rest = url.partition("://")
+        foreign = [
+            other_url + "/products/exports/" + JSON_EXPORT,  # another port: another server
+            "https://" + rest + "/products/exports/" + JSON_EXPORT,  # another scheme
+            url.replace("127.0.0.1", "localhost") + "/products/exports/" + JSON_EXPORT,  # another host name
+            other_url + "/t/share103",  # a tokenised link, but not at the API address
+        ]
+        with make_client(url) as client:
+            for export in foreign:
+                with pytest.raises(ItscopeForeignUrl, match="not at the ITscope API address"):
+                    client.download_export(export, io.BytesIO())
+        assert elsewhere.log == []
+    assert box.log == []
+    assert scheme == "http"
+
+
+def test_tokenised_share_link_is_fetched_without_credentials(sb):
+    box, url = sb
+    with make_client(url) as client:
+        target = io.BytesIO()
+        client.download_export(url + "/t/share103", target)
+        assert len(json.loads(target.getvalue())["product"]) == 300
+        assert box.log[-1].path == "/2.1/t/share103" and not box.log[-1].credentials
+        client.download_export(JSON_EXPORT, io.BytesIO())
+        assert box.log[-1].credentials
+        with pytest.raises(ItscopeNotFound):
+            client.download_export(url + "/t/no-such-token", io.BytesIO())
 
 
 def test_search_filter_encoding():
