@@ -59,7 +59,6 @@ class ItscopeDistributor(models.Model):
     )
     shipping_product_id = fields.Many2one(
         "product.product",
-        string="Shipping Product",
         check_company=True,
         domain="[('type', '=', 'service'), ('purchase_ok', '=', True)]",
         help="The service product of the shipping line; without one, no shipping line is added.",

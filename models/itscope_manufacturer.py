@@ -12,7 +12,7 @@ class ItscopeManufacturer(models.Model):
     name = fields.Char(required=True, readonly=True)
     short_name = fields.Char(readonly=True)
     deeplink = fields.Char(string="ITscope Link", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Partner", index=True, domain="[('is_company', '=', True)]")
+    partner_id = fields.Many2one("res.partner", index=True, domain="[('is_company', '=', True)]")
 
     _sql_constraints = [
         ("company_itscope_uniq", "UNIQUE(company_id, itscope_id)", "A manufacturer is bound once per company."),

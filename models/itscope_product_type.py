@@ -19,7 +19,7 @@ class ItscopeProductType(models.Model):
     group_id = fields.Char(string="Group ID", readonly=True)
     group_name = fields.Char(string="Group", readonly=True)
     attribute_type_names = fields.Char(string="Attributes", readonly=True)
-    category_id = fields.Many2one("product.category", string="Category", index=True, required=True)
+    category_id = fields.Many2one("product.category", index=True, required=True)
     product_count = fields.Integer(compute="_compute_product_count")
 
     _sql_constraints = [

@@ -16,13 +16,15 @@ if ensure_odoo; then
     PY=$ODOO_PYTHON
 else
     if [ "${CI:-}" = "true" ]; then
+        no_odoo_help
         echo "CI FAILED: the Odoo tests cannot run here (no Odoo 18.0, and none could be installed: see above)." >&2
         echo "CI must not pass on the pure-Python tier alone." >&2
         exit 1
     fi
     if [ ! -x "$VAR/venv/bin/python" ]; then python3 -m venv "$VAR/venv"; fi
     PY=$VAR/venv/bin/python
-    TEST_DEPS=(requests lxml werkzeug pytest jsonschema hypothesis)
+    # The versions Odoo 18.0 pins for Python 3.11: the package is tested with what the addon will run on.
+    TEST_DEPS=(requests==2.31.0 urllib3==1.26.5 lxml==4.9.3 Werkzeug==2.0.2 pytest jsonschema hypothesis)
 fi
 _pip_quiet() { "$PY" -m pip install -q "$@" 2>&1 | grep -v "^WARNING: Location" || true; }
 "$PY" -c 'import pytest, jsonschema, hypothesis' 2>/dev/null && { [ -z "$ODOO_PYTHON" ] || "$PY" -c 'import pytest_odoo, websocket' 2>/dev/null; } \

@@ -13,6 +13,6 @@ class ItscopeProductSearchLine(models.TransientModel):
     manufacturer_sku = fields.Char(string="Manufacturer SKU", readonly=True)
     best_price = fields.Float(readonly=True, digits="Product Price")
     total_stock = fields.Integer(readonly=True)
-    offers = fields.Text(string="Offers", readonly=True, help="Each distributor's price and stock, cheapest first.")
+    offers = fields.Text(readonly=True, help="Each distributor's price and stock, cheapest first.")
     product_tmpl_id = fields.Many2one("product.template", string="In Odoo", readonly=True)
     payload = fields.Text(readonly=True)
