@@ -19,10 +19,8 @@ import hashlib
 import io
 import itertools
 import json
-import logging
 import marshal
 import time
-import traceback
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,8 +32,6 @@ from odoo.exceptions import UserError
 
 from ..itscope.exports import BadRow, iter_export
 from ..itscope.products import read_products
-
-_logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20000  # products per transaction of an export import
 CHUNK_SIZE = 2500  # products looked up, read and written together within a batch
@@ -199,20 +195,18 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         self.env.invalidate_all()
 
     @api.model
-    def _start_export_import(self, company, attachment, full=True):
+    def _start_export_import(self, company, attachment, full=True, run=None):
         """Open a sync run importing the export file in ``attachment`` (CSV-zip, XML or JSON) and wake the cron that
         advances it batch by batch; returns the run.
 
         ``full``: the export lists every product the company wants, so at the end the offers of products it no longer
-        lists become unavailable.
+        lists become unavailable. ``run``: the catalogue run already open for the file (its download's), else a new one.
         """
-        vals = {
-            "company_id": company.id,
-            "kind": "catalogue",
-            "export_attachment_id": attachment.id,
-            "export_full": full,
-        }
-        run = self.env["itscope.sync.run"].sudo().create(vals)
+        vals = {"export_attachment_id": attachment.id, "export_full": full}
+        if run:
+            run.write(vals)
+        else:
+            run = self.env["itscope.sync.run"]._open(company, "catalogue", **vals)
         self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import")._trigger()
         return run
 
@@ -233,7 +227,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         read, seen, pending = 0, [], None
         stream_key = (self.env.cr.dbname, run.id) if payloads is None else None
         try:
-            with self.env.cr.savepoint(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
+            with run._recording_failure(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
                 importer._refresh_statistics("itscope_product", ("company_id", "itscope_id", "payload_hash"))
@@ -257,16 +251,12 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                     importer._finish_export_import(run)
                 elif stream_key:
                     _OPEN_EXPORTS[stream_key] = (run.export_position, payloads)
-        except Exception as error:  # noqa: BLE001 - a crash must end in a visible failed run, never a silent loop
-            _logger.exception("ITscope catalogue import %s crashed", run.id)
-            run._fail("%s: %s\n\n%s" % (type(error).__name__, error, traceback.format_exc(limit=5)))
-            return 0
         finally:
             self.env.invalidate_all()
-        return read
+        return 0 if run.state == "failed" else read
 
     @api.model
-    def _cron_import_exports(self):
+    def _cron_itscope_import_exports(self):
         """Advance the oldest running export import by one batch (the cron runner commits and calls again)."""
         runs = self.env["itscope.sync.run"].search(
             [("kind", "=", "catalogue"), ("state", "=", "running"), ("export_attachment_id", "!=", False)],

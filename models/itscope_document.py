@@ -2,24 +2,29 @@ import base64
 import logging
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..itscope.errors import ItscopeDocumentError, ItscopeError, ItscopeNotFound, ItscopeUnreachable
+from ..itscope.errors import ItscopeDocumentError, ItscopeError, ItscopeNotFound
 from ..itscope.opentrans import parse_document
 
 _logger = logging.getLogger(__name__)
 
-DOCUMENT_TYPES = [
-    ("ORDER", "Order"),
-    ("ORDERRESPONSE", "Order response"),
-    ("DISPATCHNOTIFICATION", "Dispatch notification"),
-    ("INVOICE", "Invoice"),
-]
+# The incoming document types: their label, and the processor that applies them to their purchase order (one file
+# each, models/itscope_document_process_<type>.py). The deal mirror records a deal's documents of these types (the
+# deal lists them under the type in lower case). A new type is a new processor file and one line here.
+INCOMING_TYPES = {
+    "ORDERRESPONSE": ("Order response", "itscope.document.process.orderresponse"),
+    "DISPATCHNOTIFICATION": ("Dispatch notification", "itscope.document.process.dispatchnotification"),
+    "INVOICE": ("Invoice", "itscope.document.process.invoice"),
+}
+DOCUMENT_TYPES = [("ORDER", "Order")] + [(doc_type, label) for doc_type, (label, _model) in INCOMING_TYPES.items()]
 # Where a state may go next. Outgoing ORDERs: new → sending → sent | send_failed | send_unknown, and a retry goes from
-# send_failed or send_unknown back to sending (the retry looks the deal up first, see _send_order). Incoming documents:
-# new → processed | failed, and "Reprocess" goes from failed to processed or failed again.
+# send_failed or send_unknown back to sending (the retry looks the deal up first, see
+# itscope.order.exchange._send_document). Incoming documents: new → processed | failed, and "Reprocess" goes from
+# failed to processed or failed again.
 _TRANSITIONS = {
     "new": {"sending", "processed", "failed"},
     "sending": {"sent", "send_failed", "send_unknown"},
@@ -136,106 +141,8 @@ class ItscopeDocument(models.Model):
         self.write({**vals, "state": state})
 
     # ------------------------------------------------------------
-    # Sending the ORDER
-    # ------------------------------------------------------------
-
-    def _send_order(self):
-        """Send the purchase order's ORDER through ITscope, exactly once; the caller holds the PO's row lock.
-
-        Every attempt first searches ITscope for a deal with our order number (``ownOrderId`` = PO name, same
-        distributor) and adopts it instead of sending when there is one. That search is what makes a send survive our
-        own failures: a transaction that rolls back after ITscope accepted the ORDER (a crash, a worker killed by the
-        time limit, a serialization retry), or an answer lost on the way back (``send_unknown``), leaves no trace in
-        Odoo that could be trusted, but it leaves the deal at ITscope, and the next attempt finds it there. "sending"
-        is written and flushed before the request, so a constraint that would refuse the record (one ORDER per PO)
-        fails before anything leaves, and a second attempt in this transaction is refused. Writing it through a second
-        connection would make it survive a rollback, but this transaction could not see it and it would contradict
-        the PO after one; ITscope stays the record of what was sent. A search that cannot be made stops the attempt
-        without sending.
-        """
-        self.ensure_one()
-        order = self.purchase_id
-        previous = self.state
-        xml = order._itscope_order_xml()
-        self._set_state(
-            "sending",
-            xml_file=base64.b64encode(xml),
-            exchanged_at=fields.Datetime.now(),
-            error=False,
-        )
-        self.env.flush_all()
-        posted = False
-        try:
-            with self.company_id._itscope_client() as client:
-                deal = order._itscope_find_deal(client)
-                if deal is None:
-                    if self.company_id.itscope_validate_orders:
-                        client.validate_order_schema(xml)
-                    posted = True
-                    deal = client.send_order(xml)
-        except (ItscopeError, ValueError) as error:
-            # Unknown: the ORDER left and no usable answer came back (none, or one that is not a deal), or an
-            # earlier unknown send was not cleared up by this attempt's search.
-            lost = posted and isinstance(error, (ItscopeUnreachable, ValueError))
-            unknown = lost or (previous == "send_unknown" and not posted)
-            if isinstance(error, ItscopeError):
-                reason = self.company_id._itscope_error_message(error)
-            else:
-                reason = self.env._("ITscope's answer could not be read: %(error)s", error=error)
-            self._set_state("send_unknown" if unknown else "send_failed", error=reason)
-            order._itscope_notify_send_problem(self)
-            return False
-        order_entries = _deal_documents(deal, "order")
-        self._set_state(
-            "sent",
-            itscope_order_id=deal.get("orderId"),
-            transaction_id=order_entries[0].get("transactionId") if order_entries else False,
-        )
-        order._itscope_update_from_deal(deal, adopted=not posted)
-        return True
-
-    # ------------------------------------------------------------
     # Receiving documents
     # ------------------------------------------------------------
-
-    @api.model
-    def _itscope_register(self, order, deal):
-        """Record the deal's answer documents not recorded yet (state new); return how many were new."""
-        wanted = {}
-        for doc_type, key in (
-            ("ORDERRESPONSE", "orderresponse"),
-            ("DISPATCHNOTIFICATION", "dispatchnotification"),
-            ("INVOICE", "invoice"),
-        ):
-            for entry in _deal_documents(deal, key):
-                if entry.get("transactionId") and entry.get("documentUrl"):
-                    wanted[(doc_type, entry["transactionId"])] = entry
-        if not wanted:
-            return 0
-        known = self.search(
-            [
-                ("company_id", "=", order.company_id.id),
-                ("transaction_id", "in", [transaction_id for _type, transaction_id in wanted]),
-            ]
-        )
-        known_keys = {(document.doc_type, document.transaction_id) for document in known}
-        created = self.create(
-            [
-                {
-                    "company_id": order.company_id.id,
-                    "purchase_id": order.id,
-                    "direction": "in",
-                    "doc_type": doc_type,
-                    "transaction_id": transaction_id,
-                    "itscope_order_id": deal.get("orderId"),
-                    "document_url": entry["documentUrl"],
-                    "exchanged_at": order._itscope_datetime(entry.get("lastUpdate")),
-                }
-                for (doc_type, transaction_id), entry in wanted.items()
-                if (doc_type, transaction_id) not in known_keys
-            ]
-        )
-        return len(created)
 
     def _due_domain(self):
         return [
@@ -291,7 +198,7 @@ class ItscopeDocument(models.Model):
                 if not document.xml_file:
                     company = document.company_id
                     if company not in clients:
-                        clients[company] = company._itscope_client()
+                        clients[company] = self.env["itscope.service"]._client(company)
                     try:
                         downloaded = document._download(clients[company])
                     except ItscopeNotFound as error:
@@ -312,7 +219,7 @@ class ItscopeDocument(models.Model):
             with self.env.cr.savepoint():
                 parsed = parse_document(base64.b64decode(self.xml_file))
                 self._check_parsed(parsed)
-                self.purchase_id._itscope_apply_document(parsed, self)
+                self.env[INCOMING_TYPES[self.doc_type][1]]._process(self, parsed)
         except psycopg2.OperationalError:
             raise
         except (ItscopeError, UserError, ValidationError, ValueError) as error:
@@ -351,7 +258,15 @@ class ItscopeDocument(models.Model):
         self._set_state("failed", error=reason)
         if run:
             run._add_error(self.transaction_id, reason)
-        self.purchase_id._itscope_notify_document_failed(self)
+        self._notify_failed()
+
+    def _notify_failed(self):
+        """A chatter line and an activity for the buyer on the order the failed document belongs to."""
+        self.ensure_one()
+        order = self.purchase_id
+        summary = self.env._("An ITscope document could not be processed: %(document)s", document=self.display_name)
+        order.message_post(body=Markup("%s<br/>%s") % (summary, self.error or ""))
+        order._itscope_warn_buyer(summary, self.error)
 
     # ------------------------------------------------------------
     # Actions
@@ -372,9 +287,3 @@ class ItscopeDocument(models.Model):
             "res_id": self.purchase_id.id,
             "view_mode": "form",
         }
-
-
-def _deal_documents(deal, key):
-    """A deal's document entries of one kind. The OpenAPI names the JSON lists ``order``, ``orderresponse``…; the
-    format description names their XML wrappers ``orders``, ``orderresponses``…: accept both."""
-    return deal.get(key) or deal.get(key + "s") or []

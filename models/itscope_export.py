@@ -85,30 +85,38 @@ class ItscopeExport(models.Model):
     def _itscope_download_and_import(self):
         """Stream the export from ITscope into the file store and start its import; return the sync run.
 
-        A download that fails ends in a failed run with the reason, like every other sync.
+        A download that fails ends the run failed with the reason, like every other sync.
         """
         self.ensure_one()
         company = self.company_id
-        importer = self.env["itscope.catalogue.importer"]
         self.write({"import_requested": False, "last_import_at": fields.Datetime.now()})
+        run = self.env["itscope.sync.run"]._open(company, "catalogue")
         handle, path = tempfile.mkstemp(prefix="itscope-export-")
         try:
-            with os.fdopen(handle, "wb") as target, company._itscope_client() as client:
-                size = client.download_export(self.export_ref, target)
-            if not size:
-                raise UserError(self.env._("ITscope returned an empty export for %(name)s.", name=self.name))
-            attachment = self._itscope_attachment_from_file(path, "%s.export" % self.name)
-        except (ItscopeError, UserError) as error:
-            message = company._itscope_error_message(error) if isinstance(error, ItscopeError) else str(error)
-            run = self.env["itscope.sync.run"].sudo().create({"company_id": company.id, "kind": "catalogue"})
-            run._fail(self.env._("Export %(name)s could not be downloaded: %(reason)s", name=self.name, reason=message))
-        else:
-            run = importer._start_export_import(company, attachment, full=self.full)
+            with run._recording_failure():
+                attachment = self._itscope_download(handle, path)
+                self.env["itscope.catalogue.importer"]._start_export_import(company, attachment, self.full, run)
         finally:
             if os.path.exists(path):
                 os.unlink(path)
         self.last_run_id = run
         return run
+
+    def _itscope_download(self, handle, path):
+        """The export as a file-store attachment, downloaded through the open file ``handle`` of ``path``; a
+        UserError that says which export could not be had and why."""
+        service = self.env["itscope.service"]
+        try:
+            with os.fdopen(handle, "wb") as target, service._client(self.company_id) as client:
+                size = client.download_export(self.export_ref, target)
+            if not size:
+                raise UserError(self.env._("ITscope returned an empty export for %(name)s.", name=self.name))
+        except (ItscopeError, UserError) as error:
+            message = service._error_message(error) if isinstance(error, ItscopeError) else error.args[0]
+            raise UserError(
+                self.env._("Export %(name)s could not be downloaded: %(reason)s", name=self.name, reason=message)
+            ) from None
+        return self._itscope_attachment_from_file(path, "%s.export" % self.name)
 
     def _itscope_attachment_from_file(self, path, name):
         """An attachment whose file-store file *is* ``path`` (moved, not read into memory)."""

@@ -83,7 +83,7 @@ class ItscopePriceRefresh(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_refresh(self):
+    def _cron_itscope_refresh_prices(self):
         """Refresh every company whose refresh window is open now, each in its own sync run; the scheduled action's
         interval is the refresh interval."""
         now = fields.Datetime.now()
@@ -103,7 +103,7 @@ class ItscopePriceRefresh(models.AbstractModel):
 
         def work(run):
             problems = []
-            with company._itscope_client() as client:
+            with refresh.env["itscope.service"]._client(company) as client:
                 exports = company._itscope_update_export_refs()
                 if exports:
                     listed = refresh._exported(client, exports, problems)
@@ -120,10 +120,10 @@ class ItscopePriceRefresh(models.AbstractModel):
         refresh = self.with_company(company).with_context(tracking_disable=True)
         problems = []
         try:
-            with company._itscope_client() as client:
+            with refresh.env["itscope.service"]._client(company) as client:
                 written = refresh._write_update(company, refresh._asked(client, puids, True, problems), problems)
         except ItscopeError as error:
-            raise UserError(company._itscope_error_message(error)) from None
+            raise UserError(refresh.env["itscope.service"]._error_message(error)) from None
         for puid, reason in problems:
             _logger.info("ITscope product %s could not be read during a check: %s", puid, reason)
         return written

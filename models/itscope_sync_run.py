@@ -1,7 +1,9 @@
+import contextlib
 import logging
 import traceback
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..itscope.errors import ItscopeError
 
@@ -101,23 +103,43 @@ class ItscopeSyncRun(models.Model):
 
     @api.model
     def _run(self, company, kind, work):
-        """Open a run, call ``work(run)`` in a savepoint, close the run; return it.
+        """Open a run, call ``work(run)`` under :meth:`_recording_failure`, close the run; return it.
 
-        ITscope errors (blocked, refused, unreachable) and unexpected crashes both end in a failed run with the
-        reason; bad items that ``work`` reports through :meth:`_add_error` make the run partially failed.
+        Bad items that ``work`` reports through :meth:`_add_error` make the run partially failed.
         """
-        run = self.sudo().create({"company_id": company.id, "kind": kind})
-        try:
-            with self.env.cr.savepoint():
-                work(run)
-        except ItscopeError as error:
-            run._fail(company._itscope_error_message(error))
-        except Exception as error:  # noqa: BLE001 - any crash must end in a visible failed run, not a silent one
-            _logger.exception("ITscope %s sync for company %s crashed", kind, company.id)
-            run._fail("%s: %s\n\n%s" % (type(error).__name__, error, traceback.format_exc(limit=5)))
-        else:
+        run = self._open(company, kind)
+        with run._recording_failure():
+            work(run)
+        if run.state == "running":
             run._finish()
         return run
+
+    @api.model
+    def _open(self, company, kind, **vals):
+        """A new running run of ``company`` (``vals``: more of its values), before the sync's first request."""
+        return self.sudo().create({"company_id": company.id, "kind": kind, **vals})
+
+    @contextlib.contextmanager
+    def _recording_failure(self):
+        """Run the block in a savepoint and end the run failed, with the reason, when the block raises.
+
+        The one failure handling of every sync: the block's work is rolled back but the run is kept, and the error
+        goes no further. ITscope errors (blocked, refused, unreachable) and refusals worded for people (UserError)
+        give their message; any other crash is logged and gives its type, text and traceback. A block that ends
+        normally leaves the run running: :meth:`_run` then finishes it, an export import's batch leaves it open for
+        the next batch.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                yield self
+        except ItscopeError as error:
+            self._fail(self.env["itscope.service"]._error_message(error))
+        except UserError as error:
+            self._fail(error.args[0])
+        except Exception as error:  # noqa: BLE001 - any crash must end in a visible failed run, not a silent one
+            _logger.exception("ITscope %s sync %s of company %s crashed", self.kind, self.id, self.company_id.id)
+            self._fail("%s: %s\n\n%s" % (type(error).__name__, error, traceback.format_exc(limit=5)))
 
     def _count(self, created=0, updated=0, unchanged=0, skipped=0):
         self.ensure_one()

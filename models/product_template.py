@@ -104,13 +104,13 @@ class ProductTemplate(models.Model):
         if not template:
             company = self.env.company
             try:
-                with company._itscope_client() as client:
+                with self.env["itscope.service"]._client(company) as client:
                     if puid.isdigit():
                         payload = next(iter(client.products_by_ids([puid])), None)
                     else:
                         payload = client.product_by_ean(ean)
             except ItscopeError as error:
-                raise UserError(company._itscope_error_message(error)) from None
+                raise UserError(self.env["itscope.service"]._error_message(error)) from None
             if not payload:
                 raise UserError(
                     self.env._("ITscope does not know the shared product (id %(id)s, EAN %(ean)s).", id=puid, ean=ean)

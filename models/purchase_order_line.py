@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
-from odoo.tools import float_compare, float_round, format_amount
+from odoo.tools import float_compare, float_round, format_amount, format_list
 
 from ..itscope import codes
 from ..itscope.errors import ItscopeDocumentError
@@ -134,6 +134,46 @@ class PurchaseOrderLine(models.Model):
         return self.env._("%(product)s: %(changes)s", product=self.product_id.display_name, changes=", ".join(notes))
 
     # ------------------------------------------------------------
+    # Best source
+    # ------------------------------------------------------------
+
+    def _itscope_best_sources(self):
+        """``[(line, offer, reason)]`` for each product line (see :meth:`_itscope_best_offer`)."""
+        sources, partners_of = [], {}
+        for line in self.filtered(lambda line: line.product_id and not line.display_type):
+            company = line.order_id.company_id
+            if company not in partners_of:
+                partners_of[company] = self.env["itscope.distributor"].search(
+                    [("company_id", "=", company.id), ("partnered", "=", True), ("partner_id", "!=", False)]
+                ).partner_id
+            sources.append((line, *line._itscope_best_offer(partners_of[company])))
+        return sources
+
+    def _itscope_best_offer(self, partners):
+        """``(offer, reason)``: among the ITscope offers of the distributors ``partners`` (the partnered ones), the
+        cheapest that has the quantity in stock, else the one with the best availability, else no offer; the reason
+        says which rule chose."""
+        self.ensure_one()
+        company = self.order_id.company_id
+        offers = self.product_id.seller_ids.filtered(
+            lambda offer: offer.partner_id in partners
+            and offer.itscope_offer_id
+            and offer.itscope_available
+            and offer.company_id in (company, self.env["res.company"])
+        )
+        in_stock = offers.filtered(lambda offer: offer.itscope_stock >= self.product_qty)
+        if in_stock:
+            return min(in_stock, key=lambda offer: offer.price), self.env._(
+                "cheapest with %(qty)s in stock", qty=self.product_qty
+            )
+        if offers:
+            best = min(
+                offers, key=lambda offer: (codes.AVAILABILITY_RANK[int(offer.itscope_stock_status or 8)], offer.price)
+            )
+            return best, self.env._("nobody has the quantity in stock: best availability, then price")
+        return self.env["product.supplierinfo"], self.env._("no partnered distributor offers it")
+
+    # ------------------------------------------------------------
     # ORDER
     # ------------------------------------------------------------
 
@@ -158,6 +198,10 @@ class PurchaseOrderLine(models.Model):
             and seller.company_id in (self.company_id, self.env["res.company"])
         )
         return sellers.sorted(lambda seller: not seller.product_id)
+
+    def _itscope_product_names(self):
+        """The lines' products for a message: "A, B and C"."""
+        return format_list(self.env, self.product_id.mapped("display_name"))
 
     def _itscope_net_price(self):
         self.ensure_one()
@@ -207,7 +251,7 @@ class PurchaseOrderLine(models.Model):
             vals["itscope_confirmed_price"] = float(item.price)
         delivery = item.delivery_end or item.delivery_start or response.delivery_end or response.delivery_start
         if delivery and vals["itscope_confirmation"] != "cancelled":
-            vals["date_planned"] = self.order_id._itscope_datetime(delivery)
+            vals["date_planned"] = self.env["itscope.service"]._datetime(delivery)
         self.write(vals)
 
     def _itscope_open_receipt_moves(self):

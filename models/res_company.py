@@ -1,17 +1,9 @@
-import dataclasses
-import logging
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.modules.module import get_manifest
-from odoo.tools import format_datetime
+from odoo.exceptions import ValidationError
 
-from ..itscope import codes, errors, records
-from ..itscope.client import DEFAULT_BASE_URL, ItscopeClient, export_url
-
-_logger = logging.getLogger(__name__)
+from ..itscope.client import DEFAULT_BASE_URL, export_url
 
 
 class ResCompany(models.Model):
@@ -109,7 +101,7 @@ class ResCompany(models.Model):
     @api.constrains("itscope_user_agent")
     def _check_itscope_user_agent(self):
         for company in self.filtered("itscope_user_agent"):
-            word = _robot_word(company.itscope_user_agent)
+            word = self.env["itscope.service"]._robot_word(company.itscope_user_agent)
             if word:
                 raise ValidationError(
                     self.env._(
@@ -147,150 +139,10 @@ class ResCompany(models.Model):
                     ) from None
 
     # ------------------------------------------------------------
-    # Client
+    # Settings
     # ------------------------------------------------------------
-
-    def _itscope_user_agent(self):
-        """The configured User-Agent, or the documented default without any word ITscope's filter punishes."""
-        self.ensure_one()
-        if self.itscope_user_agent:
-            return self.itscope_user_agent
-        version = get_manifest("itscope_connector")["version"]
-        agent = "%s - Odoo ITscope Connector - %s" % (self.name, version)
-        return agent if not _robot_word(agent) else "Odoo ITscope Connector - %s" % version
-
-    def _itscope_client(self):
-        """An :class:`ItscopeClient` for this company, sharing this database's request budget and breaker.
-
-        Raises a UserError naming what is missing, so callers need no check of their own.
-        """
-        self.ensure_one()
-        credentials = self.sudo()
-        if not credentials.itscope_account_id or not credentials.itscope_api_key:
-            raise UserError(
-                self.env._(
-                    "ITscope is not configured for %(company)s: enter the account id and API key in "
-                    "Settings > Purchase > ITscope.",
-                    company=self.name,
-                )
-            )
-        gate = self.env["itscope.api.gate"].sudo()._get_request_gate(
-            urlsplit(self.itscope_base_url).netloc, self.itscope_request_budget, self.itscope_request_window
-        )
-        return ItscopeClient(
-            credentials.itscope_account_id,
-            credentials.itscope_api_key,
-            base_url=self.itscope_base_url,
-            user_agent=self._itscope_user_agent(),
-            gate=gate,
-        )
-
-    def _itscope_error_message(self, error):
-        """Plain words for people about an ITscope failure (the error texts never hold the key)."""
-        if isinstance(error, errors.ItscopeBlocked):
-            return self.env._(
-                "ITscope blocked requests from this server until %(time)s because too many were sent. "
-                "Nothing is sent before then; try again afterwards.",
-                time=format_datetime(self.env, error.until.replace(tzinfo=None), dt_format="HH:mm"),
-            )
-        if isinstance(error, errors.ItscopeAuthError):
-            return self.env._(
-                "ITscope refused the account id or API key. Copy both again from your ITscope profile "
-                "(generating a new key invalidates the old one)."
-            )
-        if isinstance(error, errors.ItscopeForbidden):
-            return self.env._(
-                "Your ITscope plan does not allow this (no API access or quota used up): %(detail)s",
-                detail=error.message,
-            )
-        if isinstance(error, errors.ItscopeUnreachable):
-            return self.env._(
-                "ITscope could not be reached (%(detail)s). Check the API URL and this server's internet access.",
-                detail=error.message,
-            )
-        return self.env._("ITscope reported an error: %(detail)s", detail=error.message)
-
-    def _itscope_test_connection(self):
-        """Call ``info/quota``; return ``(ok, message)`` in plain words for the settings page."""
-        self.ensure_one()
-        try:
-            with self._itscope_client() as client:
-                quota = client.quota()
-        except errors.ItscopeError as error:
-            _logger.info("ITscope connection test for company %s failed: %s", self.id, type(error).__name__)
-            return False, self._itscope_error_message(error)
-        if "API access" not in quota:
-            return False, self.env._(
-                "The account id and key are right, but this ITscope plan has no API access. Ask ITscope for an "
-                "API or export plan."
-            )
-        return True, self.env._(
-            "Connected to ITscope as account %(account)s with API access (%(quota)s).",
-            account=self.sudo().itscope_account_id,
-            quota=quota["API access"],
-        )
-
-    # ------------------------------------------------------------
-    # Syncs
-    # ------------------------------------------------------------
-
-    def _itscope_sync_all(self):
-        """Run every sync of this company once (the demo and "Sync now" buttons); return the sync runs."""
-        self.ensure_one()
-        runs = self._itscope_sync_master_data()
-        runs |= self.env["purchase.order"]._itscope_sync_deals(self)
-        runs |= self.env["itscope.document"]._itscope_fetch_documents(self)
-        runs |= self.env["itscope.price.refresh"]._refresh(self)
-        return runs
-
-    def _itscope_sync_master_data(self):
-        """Distributors, manufacturers and product types: fetch all three first, then write what changed."""
-        self.ensure_one()
-
-        def work(run):
-            with self._itscope_client() as client:
-                distributors, problems = records.read_distributors(client.distributors("company"))
-                services, service_problems = records.read_distributors(client.distributors("eservices"))
-                manufacturers, manufacturer_problems = records.read_manufacturers(client.manufacturers())
-                product_types, type_problems = records.read_product_types(client.product_types())
-            services_by_id = {service.itscope_id: service.eservices for service in services}
-            distributors = [
-                dataclasses.replace(distributor, eservices=services_by_id.get(distributor.itscope_id, ()))
-                for distributor in distributors
-            ]
-            # Both distributor views list the same companies: report a bad entry once.
-            run._add_errors(list(dict.fromkeys(problems + service_problems + manufacturer_problems + type_problems)))
-            company_domain = [("company_id", "=", self.id)]
-            self.env["itscope.distributor"]._itscope_upsert(self, distributors, run)
-            self.env["itscope.distributor"].search(company_domain)._itscope_suggest_partners()
-            self.env["itscope.manufacturer"]._itscope_upsert(self, manufacturers, run)
-            self.env["itscope.manufacturer"].search(company_domain)._itscope_map_partners()
-            self.env["itscope.product.type"]._itscope_upsert(self, product_types, run)
-
-        self.itscope_master_data_last_run = fields.Datetime.now()
-        return self.env["itscope.sync.run"]._run(self, "master_data", work)
-
-    def _itscope_master_data_due(self):
-        self.ensure_one()
-        if not self.itscope_account_id or not self.itscope_master_data_interval:
-            return False
-        last = self.itscope_master_data_last_run
-        return not last or last + timedelta(hours=self.itscope_master_data_interval) <= fields.Datetime.now()
 
     def _itscope_update_export_refs(self):
         """The update exports the price refresh reads (ids or URLs)."""
         self.ensure_one()
         return (self.itscope_update_exports or "").replace(",", " ").split()
-
-    @api.model
-    def _cron_itscope_sync_master_data(self):
-        """Sync one due company per batch; the cron runner commits between batches and calls again while some remain."""
-        due = self.search([("itscope_account_id", "!=", False)]).filtered(lambda company: company._itscope_master_data_due())
-        if due:
-            due[0].with_company(due[0])._itscope_sync_master_data()
-        self.env["ir.cron"]._notify_progress(done=min(len(due), 1), remaining=max(len(due) - 1, 0))
-
-
-def _robot_word(user_agent):
-    lowered = (user_agent or "").lower()
-    return next((word for word in codes.USER_AGENT_FORBIDDEN_WORDS if word in lowered), None)

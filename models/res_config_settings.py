@@ -29,7 +29,7 @@ class ResConfigSettings(models.TransientModel):
         """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""
         self.ensure_one()
         self.execute()
-        ok, message = self.company_id._itscope_test_connection()
+        ok, message = self.env["itscope.service"]._test_connection(self.company_id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -45,7 +45,7 @@ class ResConfigSettings(models.TransientModel):
         """Save the settings, run every sync of the company now and show the runs."""
         self.ensure_one()
         self.execute()
-        runs = self.company_id._itscope_sync_all()
+        runs = self.env["itscope.service"]._sync_all(self.company_id)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("ITscope Sync Runs"),

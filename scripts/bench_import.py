@@ -103,7 +103,7 @@ def run(odoo, registry, count, tmp):
                     "itscope_condition_ids": [odoo.Command.set(env["itscope.condition"].search([]).ids)],
                 }
             )
-            master = company._itscope_sync_master_data()
+            master = env["itscope.master.data"]._sync(company)
             assert master.state == "done", master.failure
             env["itscope.distributor"].search([]).action_create_vendor()
         catalogue = catalogue_for(sandbox)

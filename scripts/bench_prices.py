@@ -131,7 +131,7 @@ def setup_company(odoo, registry):
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
             env.company.write({"itscope_account_id": "bench", "itscope_api_key": "bench-key", "itscope_base_url": url})
-            master = env.company._itscope_sync_master_data()
+            master = env["itscope.master.data"]._sync(env.company)
             assert master.state == "done", master.failure
             distributors = env["itscope.distributor"].search([], order="itscope_id")
             distributors.action_create_vendor()

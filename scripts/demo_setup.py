@@ -10,11 +10,11 @@ company.write(
         "itscope_base_url": os.environ["SANDBOX_URL"],
     }
 )
-ok, message = company._itscope_test_connection()
+ok, message = env["itscope.service"]._test_connection(company)
 print("Test connection:", message)
 if not ok:
     sys.exit(1)
-for run in company._itscope_sync_all():
+for run in env["itscope.service"]._sync_all(company):
     print("%s: %s" % (run.display_name, run.summary))
 
 # A purchaser's starting point: vendors for the partner distributors, the sandbox's full catalogue as the company's

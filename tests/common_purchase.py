@@ -20,7 +20,7 @@ class ItscopeOrderCase(ItscopeCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.catalogue = catalogue_for(cls.sandbox)
-        run = cls.company._itscope_sync_master_data()
+        run = cls.env["itscope.master.data"]._sync(cls.company)
         assert run.state == "done", run.failure
         cls.distributor = cls.env["itscope.distributor"].search(
             [("company_id", "=", cls.company.id), ("itscope_id", "=", str(PARTNER_TEST_ID))]
@@ -99,7 +99,7 @@ class ItscopeOrderCase(ItscopeCase):
         self.sandbox.clock.advance(minutes * MINUTE)
 
     def _mirror(self):
-        run = self.env["purchase.order"]._itscope_sync_deals(self.company)
+        run = self.env["itscope.order.exchange"]._sync_deals(self.company)
         self.assertIn(run.state, ("done", "partial"), run.failure)
         return run
 
@@ -110,14 +110,14 @@ class ItscopeOrderCase(ItscopeCase):
 
     @contextlib.contextmanager
     def _short_timeout(self, read=0.5):
-        """ITscope clients of the company that give up waiting for an answer after ``read`` seconds."""
-        company_class = type(self.company)
-        original = company_class._itscope_client
+        """ITscope clients that give up waiting for an answer after ``read`` seconds."""
+        service_class = type(self.env["itscope.service"])
+        original = service_class._client
 
-        def client(company):
-            itscope_client = original(company)
+        def client(service, company):
+            itscope_client = original(service, company)
             itscope_client.timeout = (2, read)
             return itscope_client
 
-        with patch.object(company_class, "_itscope_client", client):
+        with patch.object(service_class, "_client", client):
             yield

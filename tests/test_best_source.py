@@ -9,7 +9,7 @@ class TestBestSource(ItscopeCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        assert cls.company._itscope_sync_master_data().state == "done"
+        assert cls.env["itscope.master.data"]._sync(cls.company).state == "done"
         distributors = cls.env["itscope.distributor"].search(
             [("company_id", "=", cls.company.id), ("partnered", "=", True)], limit=3
         )

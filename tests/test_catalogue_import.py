@@ -31,7 +31,7 @@ class TestCatalogueImport(ItscopeCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.catalogue = catalogue_for(cls.sandbox)
-        run = cls.company._itscope_sync_master_data()
+        run = cls.env["itscope.master.data"]._sync(cls.company)
         assert run.state == "done", run.failure
         cls.Distributor = cls.env["itscope.distributor"]
         # one distributor stays without a vendor: its offers are skipped
@@ -598,7 +598,7 @@ class TestCatalogueImport(ItscopeCase):
                 run = self.importer._start_export_import(self.company, attachment)
                 self.importer._import_export_batch(run, batch_size=5)
                 itscope_catalogue_importer._OPEN_EXPORTS.clear()  # as if the worker restarted
-                self.importer._cron_import_exports()
+                self.importer._cron_itscope_import_exports()
                 self.assertEqual((run.state, run.created_count, run.export_position), ("done", 12, 12), run.error_log)
                 self.assertEqual(
                     len(self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in products])])), 12
@@ -607,7 +607,7 @@ class TestCatalogueImport(ItscopeCase):
     def test_companies_keep_their_own_offers(self):
         company_b = self.env["res.company"].create({"name": "ITscope Company B", "currency_id": self.eur.id})
         self._connect(company_b)
-        company_b._itscope_sync_master_data()
+        self.env["itscope.master.data"]._sync(company_b)
         self.Distributor.search([("company_id", "=", company_b.id)]).action_create_vendor()
         company_b.itscope_price_source = "price_calc"
         payloads = self._payloads(190, 200)

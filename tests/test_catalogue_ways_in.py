@@ -18,7 +18,7 @@ class TestCatalogueWaysIn(ItscopeCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.catalogue = catalogue_for(cls.sandbox)
-        assert cls.company._itscope_sync_master_data().state == "done"
+        assert cls.env["itscope.master.data"]._sync(cls.company).state == "done"
         cls.env["itscope.distributor"].search([("company_id", "=", cls.company.id)]).action_create_vendor()
         cls.Template = cls.env["product.template"]
 

@@ -31,11 +31,12 @@ class TestConnection(ItscopeCase):
         self.assertFalse(self.purchase_user.has_group("itscope_connector.group_itscope_manager"))
 
     def test_purchase_user_still_uses_the_connection(self):
-        with self.company.with_user(self.purchase_user)._itscope_client() as client:
+        service = self.env["itscope.service"].with_user(self.purchase_user)
+        with service._client(self.company.with_user(self.purchase_user)) as client:
             self.assertEqual(client.quota()["API access"], "Unlimited")
 
     def test_connection_ok(self):
-        ok, message = self.company._itscope_test_connection()
+        ok, message = self.env["itscope.service"]._test_connection(self.company)
         self.assertTrue(ok, message)
         self.assertIn("API access", message)
         self.assertEqual(self.sandbox.log[-1].path, "/2.1/info/quota")
@@ -44,25 +45,25 @@ class TestConnection(ItscopeCase):
     def test_connection_wrong_key_is_said_without_the_key(self):
         self.company.itscope_api_key = "wrong-key"
         with self.assertLogs("odoo.addons.itscope_connector", level=logging.INFO) as logs:
-            ok, message = self.company._itscope_test_connection()
+            ok, message = self.env["itscope.service"]._test_connection(self.company)
         self.assertFalse(ok)
         self.assertIn("refused the account id or API key", message)
         self.assertNotIn("wrong-key", message + "".join(logs.output))
 
     def test_connection_plan_without_api(self):
         self.sandbox.config.has_api_access = False
-        ok, message = self.company._itscope_test_connection()
+        ok, message = self.env["itscope.service"]._test_connection(self.company)
         self.assertFalse(ok)
         self.assertIn("no API access", message)
 
     def test_connection_blocked_says_until_when(self):
         self.sandbox.config.rate_limit = 0
-        ok, message = self.company._itscope_test_connection()
+        ok, message = self.env["itscope.service"]._test_connection(self.company)
         self.assertFalse(ok)
         self.assertIn("blocked requests from this server until", message)
         sent = len(self.sandbox.log)
         # Every client of this database now respects the block without asking ITscope again.
-        with self.company._itscope_client() as client, self.assertRaises(ItscopeBlocked):
+        with self.env["itscope.service"]._client(self.company) as client, self.assertRaises(ItscopeBlocked):
             client.quota()
         self.assertEqual(len(self.sandbox.log), sent)
         gate = self.env["itscope.api.gate"].search([("host", "=", self.sandbox_url.split("/")[2])])
@@ -70,7 +71,7 @@ class TestConnection(ItscopeCase):
 
     def test_connection_unreachable(self):
         self.company.itscope_base_url = "http://127.0.0.1:9/2.1"
-        ok, message = self.company._itscope_test_connection()
+        ok, message = self.env["itscope.service"]._test_connection(self.company)
         self.assertFalse(ok)
         self.assertIn("could not be reached", message)
         self.assertNotIn(SANDBOX_KEY, message)
@@ -78,7 +79,7 @@ class TestConnection(ItscopeCase):
     def test_missing_credentials_say_where_to_enter_them(self):
         self.company.itscope_api_key = False
         with self.assertRaisesRegex(UserError, "Settings > Purchase > ITscope"):
-            self.company._itscope_client()
+            self.env["itscope.service"]._client(self.company)
 
     def test_settings_button_reports_in_a_notification(self):
         settings = self.env["res.config.settings"].create({"itscope_account_id": "test-account"})
@@ -94,11 +95,13 @@ class TestConnection(ItscopeCase):
             with self.assertRaises(ValidationError):
                 self.company.itscope_user_agent = agent
         self.company.itscope_user_agent = "ACME - Odoo ITscope Connector - 1.0"
-        self.assertEqual(self.company._itscope_user_agent(), "ACME - Odoo ITscope Connector - 1.0")
+        user_agent = self.env["itscope.service"]._user_agent(self.company)
+        self.assertEqual(user_agent, "ACME - Odoo ITscope Connector - 1.0")
 
     def test_default_user_agent_drops_a_company_name_that_looks_like_a_robot(self):
         self.company.itscope_user_agent = False
         self.company.name = "Research Labs"
-        self.assertTrue(self.company._itscope_user_agent().startswith("Odoo ITscope Connector - 18.0."))
+        service = self.env["itscope.service"]
+        self.assertTrue(service._user_agent(self.company).startswith("Odoo ITscope Connector - 18.0."))
         self.company.name = "ACME IT"
-        self.assertTrue(self.company._itscope_user_agent().startswith("ACME IT - Odoo ITscope Connector - 18.0."))
+        self.assertTrue(service._user_agent(self.company).startswith("ACME IT - Odoo ITscope Connector - 18.0."))

@@ -132,7 +132,7 @@ class TestBadDocuments(ItscopeOrderCase):
 
     def _order_response(self):
         """The real ORDERRESPONSE ITscope has for the order by now."""
-        with self.company._itscope_client() as client:
+        with self.env["itscope.service"]._client(self.company) as client:
             deal = client.deal(self.order.itscope_order_id)
             return client.document(deal["orderresponse"][0]["transactionId"], "ORDERRESPONSE")
 
@@ -192,7 +192,7 @@ class TestBadDocuments(ItscopeOrderCase):
 
     def test_invoice_whose_total_differs_from_the_bill_is_flagged(self):
         self._advance(120)
-        with self.company._itscope_client() as client:
+        with self.env["itscope.service"]._client(self.company) as client:
             deal = client.deal(self.order.itscope_order_id)
             xml = client.document(deal["invoice"][0]["transactionId"], "INVOICE")
         total = parse_document(xml).totals.total

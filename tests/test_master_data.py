@@ -30,7 +30,7 @@ class TestMasterData(ItscopeCase):
         self.sandbox.lift_block()
 
     def _sync(self, company=None):
-        return (company or self.company)._itscope_sync_master_data()
+        return self.env["itscope.master.data"]._sync(company or self.company)
 
     def _bindings(self, company=None):
         """Every master-data binding of the company, as a list (they are records of three models)."""
@@ -180,11 +180,11 @@ class TestMasterData(ItscopeCase):
 
     def test_cron_syncs_due_companies_once(self):
         self.company.itscope_master_data_last_run = False
-        self.env["res.company"]._cron_itscope_sync_master_data()
+        self.env["itscope.master.data"]._cron_itscope_sync_master_data()
         runs = self.env["itscope.sync.run"].search([("company_id", "=", self.company.id)])
         self.assertEqual(len(runs), 1)
-        self.assertFalse(self.company._itscope_master_data_due())
-        self.env["res.company"]._cron_itscope_sync_master_data()
+        self.assertFalse(self.env["itscope.master.data"]._due(self.company))
+        self.env["itscope.master.data"]._cron_itscope_sync_master_data()
         self.assertEqual(self.env["itscope.sync.run"].search_count([("company_id", "=", self.company.id)]), 1)
 
 
@@ -194,8 +194,8 @@ class TestMasterDataMultiCompany(ItscopeCase):
         sandbox_b, url_b = start_sandbox(type(self), account_id="account-b", api_key="key-b", seed=2)
         company_b = self.env["res.company"].create({"name": "Company B"})
         self._connect(company_b, account="account-b", key="key-b", url=url_b)
-        run_a = self.company._itscope_sync_master_data()
-        run_b = company_b._itscope_sync_master_data()
+        run_a = self.env["itscope.master.data"]._sync(self.company)
+        run_b = self.env["itscope.master.data"]._sync(company_b)
         self.assertEqual((run_a.state, run_b.state), ("done", "done"))
         self.assertTrue(sandbox_b.log, "company B used its own account")
 

@@ -28,7 +28,7 @@ def import_catalogue(company, catalogue, count):
     """Sync the master data, map every distributor to a vendor and import the first ``count`` products of the
     sandbox's catalogue through the catalogue importer; returns the company's vendor lines that mirror offers."""
     env = company.env
-    assert company._itscope_sync_master_data().state == "done"
+    assert env["itscope.master.data"]._sync(company).state == "done"
     env["itscope.distributor"].search([]).action_create_vendor()
     env.ref("base.EUR").active = True
     products = [read_product(payload) for payload in catalogue.products(0, count)]
@@ -305,11 +305,11 @@ class TestPriceRefresh(ItscopeCase):
         refresh_class = type(self.refresh)
         for now, calls in (("2026-01-12 10:00:00", 1), ("2026-01-12 19:00:00", 0), ("2026-01-10 10:00:00", 0)):
             with self.subTest(now=now), freeze_time(now), patch.object(refresh_class, "_refresh") as refresh:
-                self.refresh._cron_refresh()
+                self.refresh._cron_itscope_refresh_prices()
                 self.assertEqual(refresh.call_count, calls)
         self.company.itscope_refresh_prices = False
         with freeze_time("2026-01-12 10:00:00"), patch.object(refresh_class, "_refresh") as refresh:
-            self.refresh._cron_refresh()
+            self.refresh._cron_itscope_refresh_prices()
             refresh.assert_not_called()
 
     # ------------------------------------------------------------

@@ -230,7 +230,7 @@ class TestDealMirror(ItscopeOrderCase):
         order = self._order([(self._product(self.offers[1][0]), 1)])
         order.button_confirm()
         self._advance(6)
-        self.env["purchase.order"]._cron_itscope_sync_deals()
+        self.env["itscope.order.exchange"]._cron_itscope_sync_deals()
         self.env["itscope.document"]._cron_itscope_fetch_documents()
         self.assertEqual(order.itscope_status, "PROCESSING")
         self.assertEqual(order.itscope_document_ids.filtered(lambda d: d.direction == "in").state, "processed")

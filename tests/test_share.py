@@ -15,7 +15,7 @@ class TestShare(HttpCase):
         cls.env.company.write(
             {"itscope_account_id": SANDBOX_ACCOUNT, "itscope_api_key": SANDBOX_KEY, "itscope_base_url": url}
         )
-        assert cls.env.company._itscope_sync_master_data().state == "done"
+        assert cls.env["itscope.master.data"]._sync(cls.env.company).state == "done"
         cls.env["itscope.distributor"].search([]).action_create_vendor()
         cls.shared = next(catalogue_for(cls.sandbox).products(5, 6))
 

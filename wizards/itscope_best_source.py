@@ -1,9 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..itscope.codes import AVAILABILITY_RANK
-
-
 
 class ItscopeBestSource(models.TransientModel):
     """Propose, for each line of an RFQ, the cheapest partnered distributor that has the quantity in stock (else the
@@ -18,39 +15,11 @@ class ItscopeBestSource(models.TransientModel):
 
     @api.model
     def _itscope_prepare_lines(self, order):
-        """One proposal per product line: the chosen offer, or none with the reason."""
-        distributors = self.env["itscope.distributor"].search(
-            [("company_id", "=", order.company_id.id), ("partnered", "=", True), ("partner_id", "!=", False)]
-        )
-        partners = distributors.partner_id
-        vals_list = []
-        for line in order.order_line.filtered(lambda line: line.product_id and not line.display_type):
-            offers = line.product_id.seller_ids.filtered(
-                lambda offer: offer.partner_id in partners
-                and offer.itscope_offer_id
-                and offer.itscope_available
-                and offer.company_id in (order.company_id, self.env["res.company"])
-            )
-            in_stock = offers.filtered(lambda offer: offer.itscope_stock >= line.product_qty)
-            if in_stock:
-                best = min(in_stock, key=lambda offer: offer.price)
-                reason = self.env._("cheapest with %(qty)s in stock", qty=line.product_qty)
-            elif offers:
-                best = min(
-                    offers,
-                    key=lambda offer: (AVAILABILITY_RANK[int(offer.itscope_stock_status or 8)], offer.price),
-                )
-                reason = self.env._("nobody has the quantity in stock: best availability, then price")
-            else:
-                best, reason = self.env["product.supplierinfo"], self.env._("no partnered distributor offers it")
-            vals_list.append(
-                {
-                    "purchase_line_id": line.id,
-                    "supplierinfo_id": best.id,
-                    "reason": reason,
-                }
-            )
-        return vals_list
+        """One proposal per product line of ``order``: the chosen offer, or none with the reason."""
+        return [
+            {"purchase_line_id": line.id, "supplierinfo_id": offer.id, "reason": reason}
+            for line, offer, reason in order.order_line._itscope_best_sources()
+        ]
 
     def action_apply(self):
         """Split the RFQ: the lines of each proposed distributor go to one RFQ (the original keeps its first group)."""

@@ -57,13 +57,13 @@ class ItscopeProductSearch(models.TransientModel):
         """Ask ITscope (one page of 50 for a search; 50 ids a call for ids) and list what it found."""
         self.ensure_one()
         try:
-            with self.company_id._itscope_client() as client:
+            with self.env["itscope.service"]._client(self.company_id) as client:
                 if self.search_by == "ids":
                     payloads = list(client.products_by_ids(self._parse_ids()))
                 else:
                     payloads = list(client.search_products(self._search_criteria(), max_pages=1))
         except ItscopeError as error:
-            raise UserError(self.company_id._itscope_error_message(error)) from None
+            raise UserError(self.env["itscope.service"]._error_message(error)) from None
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(vals) for vals in self._prepare_line_vals(payloads)
         ]
