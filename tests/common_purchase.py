@@ -1,6 +1,8 @@
 """Shared set-up for the ordering tests: the sandbox's "ITscope Partner-Test" distributor as a vendor, products
-with its SKUs (made with the ORM), a 19 % purchase tax, and helpers to send, mirror and move the sandbox clock."""
+with its SKUs (made with the ORM), a 19 % purchase tax, and helpers to send, mirror, process documents and move the
+sandbox clock."""
 
+import base64
 import contextlib
 import pathlib
 from unittest.mock import patch
@@ -37,6 +39,7 @@ class ItscopeOrderCase(ItscopeCase):
             for item in product["supplierItem"]:
                 if item["supplierId"] == PARTNER_TEST_ID and "contractTypeId" not in item:
                     cls.offers.setdefault(item["stockStatus"], []).append(item)
+        cls.product = cls._product(cls.offers[1][0])
 
     def setUp(self):
         super().setUp()
@@ -71,6 +74,38 @@ class ItscopeOrderCase(ItscopeCase):
             }
         )
         return template.product_variant_id
+
+    def _confirm_lifecycle_order(self):
+        """Confirm the order the sandbox plays a whole deal through: the product (serial-tracked, 2 units) and one
+        ordered beyond the distributor's stock (it ships in two parts), with the distributor's freight on a shipping
+        line. Keeps the order, its lines by product, both products, the backordered offer and the receipt on the
+        test."""
+        self.shipping = self.env["product.product"].create(
+            {"name": "Freight", "type": "service", "supplier_taxes_id": [Command.set(self.tax.ids)]}
+        )
+        self.distributor.write({"shipping_product_id": self.shipping.id, "shipping_cost": 9.90})
+        self.product.tracking = "serial"
+        self.backorder_item = min(self.offers[3], key=lambda item: item["stock"])
+        self.serialized, self.plain = self.product, self._product(self.backorder_item)
+        self.order = self._order([(self.serialized, 2), (self.plain, self.backorder_item["stock"] + 2)])
+        self.lines = {line.product_id: line for line in self.order.order_line}
+        self.order.button_confirm()
+        self.assertEqual((self.order.itscope_send_state, self.order.itscope_status), ("sent", "SENT"))
+        self.receipt = self.order.picking_ids
+        self.assertEqual(len(self.receipt), 1)
+
+    def _document(self, order, xml, doc_type="ORDERRESPONSE"):
+        """An incoming document of ``order`` with ``xml`` as its content, as if downloaded, still to process."""
+        return self.env["itscope.document"].create(
+            {
+                "company_id": self.company.id,
+                "purchase_id": order.id,
+                "direction": "in",
+                "doc_type": doc_type,
+                "transaction_id": "test-%s" % len(xml),
+                "xml_file": base64.b64encode(xml),
+            }
+        )
 
     def _order(self, lines, partner=None, **vals):
         """An RFQ for ``lines`` = ``[(product, quantity)]``, by default to the test distributor."""
@@ -107,6 +142,12 @@ class ItscopeOrderCase(ItscopeCase):
         run = self.env["itscope.document"]._itscope_fetch_documents(self.company)
         self.assertNotEqual(run.state, "failed", run.failure)
         return run
+
+    def _follow(self, minutes):
+        """Let the sandbox's deal move on ``minutes``, then mirror the deals and process the new documents."""
+        self._advance(minutes)
+        self._mirror()
+        self._fetch()
 
     @contextlib.contextmanager
     def _short_timeout(self, read=0.5):

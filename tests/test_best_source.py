@@ -1,15 +1,14 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import ItscopeCase
+from .common_purchase import ItscopeOrderCase
 
 
 @tagged("post_install", "-at_install")
-class TestBestSource(ItscopeCase):
+class TestBestSource(ItscopeOrderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        assert cls.env["itscope.master.data"]._sync(cls.company).state == "done"
         distributors = cls.env["itscope.distributor"].search(
             [("company_id", "=", cls.company.id), ("partnered", "=", True)], limit=3
         )
@@ -22,7 +21,7 @@ class TestBestSource(ItscopeCase):
         cls.outsider = unpartnered.partner_id
 
     @classmethod
-    def _product(cls, name, offers):
+    def _offered_product(cls, name, offers):
         """``offers``: [(vendor, price, stock, availability code)] as ITscope offers of the company."""
         return cls.env["product.product"].create(
             {
@@ -45,25 +44,16 @@ class TestBestSource(ItscopeCase):
             }
         )
 
-    def _rfq(self, lines):
-        return self.env["purchase.order"].create(
-            {
-                "partner_id": self.a.id,
-                "company_id": self.company.id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_qty": qty}) for product, qty in lines
-                ],
-            }
-        )
-
     def _proposal(self, order):
         action = order.action_itscope_best_source()
         return self.env["itscope.best.source"].browse(action["res_id"])
 
     def test_cheapest_in_stock_then_best_availability(self):
-        cheap_but_short = self._product("P1", [(self.a, 90, 2, "1"), (self.b, 100, 50, "1"), (self.outsider, 10, 99, "1")])
-        nobody_has_it = self._product("P2", [(self.a, 50, 0, "4"), (self.c, 60, 0, "3"), (self.b, 40, 0, "2")])
-        wizard = self._proposal(self._rfq([(cheap_but_short, 5), (nobody_has_it, 1)]))
+        cheap_but_short = self._offered_product(
+            "P1", [(self.a, 90, 2, "1"), (self.b, 100, 50, "1"), (self.outsider, 10, 99, "1")]
+        )
+        nobody_has_it = self._offered_product("P2", [(self.a, 50, 0, "4"), (self.c, 60, 0, "3"), (self.b, 40, 0, "2")])
+        wizard = self._proposal(self._order([(cheap_but_short, 5), (nobody_has_it, 1)], partner=self.a))
         first, second = wizard.line_ids
         self.assertEqual(first.partner_id, self.b, "A has too few, the outsider is no partner: B")
         self.assertEqual(second.partner_id, self.c, "at the pre-supplier beats in transit and order-related")
@@ -71,12 +61,12 @@ class TestBestSource(ItscopeCase):
 
     def test_three_distributors_split_into_three_rfqs(self):
         products = [
-            self._product("A-best", [(self.a, 10, 9, "1"), (self.b, 20, 9, "1")]),
-            self._product("B-best", [(self.a, 30, 9, "1"), (self.b, 20, 9, "1")]),
-            self._product("C-best", [(self.c, 5, 9, "1"), (self.b, 20, 9, "1")]),
-            self._product("C-too", [(self.c, 7, 9, "1")]),
+            self._offered_product("A-best", [(self.a, 10, 9, "1"), (self.b, 20, 9, "1")]),
+            self._offered_product("B-best", [(self.a, 30, 9, "1"), (self.b, 20, 9, "1")]),
+            self._offered_product("C-best", [(self.c, 5, 9, "1"), (self.b, 20, 9, "1")]),
+            self._offered_product("C-too", [(self.c, 7, 9, "1")]),
         ]
-        order = self._rfq([(product, 1) for product in products])
+        order = self._order([(product, 1) for product in products], partner=self.a)
         action = self._proposal(order).action_apply()
         orders = self.env["purchase.order"].browse(action["domain"][0][2])
         self.assertEqual(len(orders), 3)
@@ -88,4 +78,5 @@ class TestBestSource(ItscopeCase):
         self.assertEqual(orders.order_line.mapped("price_unit"), [10.0, 20.0, 5.0, 7.0])
         new = orders - order
         self.assertEqual(set(new.mapped("origin")), {order.name})
-        self.assertTrue(all(line.name.startswith("[C-") for line in new.filtered(lambda o: o.partner_id == self.c).order_line))
+        c_lines = new.filtered(lambda o: o.partner_id == self.c).order_line
+        self.assertTrue(all(line.name.startswith("[C-") for line in c_lines))

@@ -19,11 +19,6 @@ class _Rollback(Exception):
 
 @tagged("post_install", "-at_install")
 class TestPurchaseOrderSend(ItscopeOrderCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.product = cls._product(cls.offers[1][0])
-
     def test_confirm_sends_the_order_once(self):
         """Confirming sends one XSD-valid ORDER with our SKU and account; the PO mirrors the new deal."""
         puid = str(self.catalogue.offer(PARTNER_TEST_ID, self.offers[1][0]["supplierSKU"])[0]["puid"])
@@ -200,7 +195,7 @@ class TestPurchaseOrderSend(ItscopeOrderCase):
 @tagged("post_install", "-at_install")
 class TestDealMirror(ItscopeOrderCase):
     def test_status_mirror_posts_one_message_per_change_with_one_list_call_per_page(self):
-        order = self._order([(self._product(self.offers[1][0]), 1)])
+        order = self._order([(self.product, 1)])
         order.button_confirm()
 
         def status_messages():
@@ -227,7 +222,7 @@ class TestDealMirror(ItscopeOrderCase):
         self.assertTrue(order.itscope_status_date)
 
     def test_scheduled_actions_mirror_and_process(self):
-        order = self._order([(self._product(self.offers[1][0]), 1)])
+        order = self._order([(self.product, 1)])
         order.button_confirm()
         self._advance(6)
         self.env["itscope.order.exchange"]._cron_itscope_sync_deals()
@@ -238,7 +233,7 @@ class TestDealMirror(ItscopeOrderCase):
         self.assertEqual(runs.mapped("kind")[-2:], ["deals", "documents"])
 
     def test_statuses_that_need_the_buyer_raise_an_activity_and_cancelled_lines_show(self):
-        available, unavailable = self._product(self.offers[1][0]), self._product(self.offers[6][0])
+        available, unavailable = self.product, self._product(self.offers[6][0])
         order = self._order([(available, 1), (unavailable, 2)])
         order.button_confirm()
         self._advance(2)
