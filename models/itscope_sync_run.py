@@ -57,7 +57,9 @@ class ItscopeSyncRun(models.Model):
     unchanged_count = fields.Integer(string="Unchanged", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
-    error_log = fields.Text(readonly=True, help="One line per item that could not be processed: its ITscope id and why.")
+    error_log = fields.Text(
+        readonly=True, help="One line per item that could not be processed: its ITscope id and why."
+    )
     failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
     export_attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True, ondelete="set null")
     export_full = fields.Boolean(
@@ -169,9 +171,7 @@ class ItscopeSyncRun(models.Model):
         self.write(vals)
 
     def _finish(self):
-        self.write(
-            {"state": "partial" if self.error_count else "done", "ended_at": fields.Datetime.now()}
-        )
+        self.write({"state": "partial" if self.error_count else "done", "ended_at": fields.Datetime.now()})
         if self.error_count:
             self._notify_administrators()
 

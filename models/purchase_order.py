@@ -266,8 +266,9 @@ class PurchaseOrder(models.Model):
     def _itscope_order_lines(self):
         """The lines that go into the ORDER: products, without the shipping line (ITscope orders goods only)."""
         return self.order_line.filtered(
-            lambda line: line.product_id and not line.display_type and not line.is_downpayment
-            and not line.itscope_is_shipping
+            lambda line: (
+                line.product_id and not line.display_type and not line.is_downpayment and not line.itscope_is_shipping
+            )
         )
 
     def _itscope_delivery_partner(self):

@@ -143,9 +143,11 @@ class PurchaseOrderLine(models.Model):
         for line in self.filtered(lambda line: line.product_id and not line.display_type):
             company = line.order_id.company_id
             if company not in partners_of:
-                partners_of[company] = self.env["itscope.distributor"].search(
-                    [("company_id", "=", company.id), ("partnered", "=", True), ("partner_id", "!=", False)]
-                ).partner_id
+                partners_of[company] = (
+                    self.env["itscope.distributor"]
+                    .search([("company_id", "=", company.id), ("partnered", "=", True), ("partner_id", "!=", False)])
+                    .partner_id
+                )
             sources.append((line, *line._itscope_best_offer(partners_of[company])))
         return sources
 
@@ -156,10 +158,12 @@ class PurchaseOrderLine(models.Model):
         self.ensure_one()
         company = self.order_id.company_id
         offers = self.product_id.seller_ids.filtered(
-            lambda offer: offer.partner_id in partners
-            and offer.itscope_offer_id
-            and offer.itscope_available
-            and offer.company_id in (company, self.env["res.company"])
+            lambda offer: (
+                offer.partner_id in partners
+                and offer.itscope_offer_id
+                and offer.itscope_available
+                and offer.company_id in (company, self.env["res.company"])
+            )
         )
         in_stock = offers.filtered(lambda offer: offer.itscope_stock >= self.product_qty)
         if in_stock:
@@ -193,9 +197,11 @@ class PurchaseOrderLine(models.Model):
         self.ensure_one()
         vendor = self.order_id.partner_id.commercial_partner_id
         sellers = self.product_id.seller_ids.filtered(
-            lambda seller: seller.partner_id == vendor
-            and seller.product_id in (self.product_id, self.env["product.product"])
-            and seller.company_id in (self.company_id, self.env["res.company"])
+            lambda seller: (
+                seller.partner_id == vendor
+                and seller.product_id in (self.product_id, self.env["product.product"])
+                and seller.company_id in (self.company_id, self.env["res.company"])
+            )
         )
         return sellers.sorted(lambda seller: not seller.product_id)
 
@@ -302,9 +308,7 @@ class PurchaseOrderLine(models.Model):
         and VAT rate."""
         self.ensure_one()
         if item.quantity is None or item.price is None:
-            raise ItscopeDocumentError(
-                self.env._("Invoice line %(line)s has no quantity or price.", line=item.line_id)
-            )
+            raise ItscopeDocumentError(self.env._("Invoice line %(line)s has no quantity or price.", line=item.line_id))
         vals = self._prepare_account_move_line()
         taxes = self.order_id._itscope_purchase_taxes(item.tax_rate, self.taxes_id)
         vals.update(
@@ -314,4 +318,3 @@ class PurchaseOrderLine(models.Model):
             tax_ids=[Command.set(taxes.ids)],
         )
         return vals
-

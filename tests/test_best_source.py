@@ -71,9 +71,7 @@ class TestBestSource(ItscopeOrderCase):
         orders = self.env["purchase.order"].browse(action["domain"][0][2])
         self.assertEqual(len(orders), 3)
         by_vendor = {o.partner_id: o.order_line.product_id.mapped("name") for o in orders}
-        self.assertEqual(
-            by_vendor, {self.a: ["A-best"], self.b: ["B-best"], self.c: ["C-best", "C-too"]}
-        )
+        self.assertEqual(by_vendor, {self.a: ["A-best"], self.b: ["B-best"], self.c: ["C-best", "C-too"]})
         self.assertIn(order, orders, "the original RFQ keeps its vendor's lines")
         self.assertEqual(orders.order_line.mapped("price_unit"), [10.0, 20.0, 5.0, 7.0])
         new = orders - order

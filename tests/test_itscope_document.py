@@ -37,9 +37,7 @@ class TestBadDocuments(ItscopeOrderCase):
         self.assertEqual(document.state, "failed")
         self.assertIn(reason, document.error or "")
         self.assertEqual(self._snapshot(), before)
-        self.assertTrue(
-            self.order.activity_ids.filtered(lambda activity: "could not be processed" in activity.summary)
-        )
+        self.assertTrue(self.order.activity_ids.filtered(lambda activity: "could not be processed" in activity.summary))
 
     def test_malformed_xml_fails_with_the_reason(self):
         document = self._document(self.order, b"<ORDERRESPONSE><unclosed>")

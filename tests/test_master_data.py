@@ -171,7 +171,11 @@ class TestMasterData(ItscopeCase):
         self._sync()
         product_type = self.ProductType.search([], limit=1)
         product = self.env["product.template"].create(
-            {"name": "Typed product", "itscope_product_type_id": product_type.id, "categ_id": product_type.category_id.id}
+            {
+                "name": "Typed product",
+                "itscope_product_type_id": product_type.id,
+                "categ_id": product_type.category_id.id,
+            }
         )
         other = self.env["product.category"].create({"name": "Our own servers"})
         product_type.category_id = other
