@@ -27,15 +27,25 @@ def _sandbox(args):
 
 
 def _opentrans_parse(args):
-    from .opentrans import document_to_json
+    """The document as JSON on standard output (UTF-8, whatever the terminal's encoding); exit 2 with the reason on
+    standard error when the file cannot be read or is no document the connector reads. Never a traceback."""
+    from .opentrans import MAX_DOCUMENT_BYTES, document_to_json
 
-    with open(args.file, "rb") as handle:
-        data = handle.read()
     try:
-        print(document_to_json(data))
+        with open(args.file, "rb") as handle:
+            output = document_to_json(handle.read(MAX_DOCUMENT_BYTES + 1))  # one byte more: too long is refused
+    except OSError as exc:
+        print("%s: cannot be read: %s" % (args.file, exc.strerror or exc), file=sys.stderr)
+        return 2
     except ItscopeDocumentError as exc:
         print("%s: %s" % (args.file, exc), file=sys.stderr)
         return 2
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(output.encode("utf-8") + b"\n")
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # the reader of the output (``| head``) has what it wanted
+        sys.stdout = None
     return 0
 
 

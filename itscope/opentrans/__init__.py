@@ -30,8 +30,8 @@ from .responses import build_dispatchnotification, build_invoice, build_orderres
 __all__ = [
     "DOCUMENT_TYPES",
     "MAX_DOCUMENT_BYTES",
-    "SCHEMA_FILE",
     "MAX_ORDER_ID_LENGTH",
+    "SCHEMA_FILE",
     "UNSUPPORTED_TYPES",
     "Charge",
     "Component",

@@ -24,7 +24,6 @@ NSMAP = {None: OT_NS, "bme": BME_NS}
 SCHEMA_FILE = "opentrans_2_1.xsd"
 
 
-@functools.lru_cache(maxsize=64)
 def _is_known_namespace(namespace):
     """openTRANS or BMEcat in any version or draft, or no namespace at all (hand-written documents)."""
     return namespace is None or "opentrans" in namespace.lower() or "bmecat" in namespace.lower()
@@ -39,43 +38,74 @@ def local_name(element):
     return etree.QName(element).localname
 
 
-def _step_matches(element, name, attr):
-    if not isinstance(element.tag, str):
-        return False
-    qname = etree.QName(element)
-    if qname.localname != name or not _is_known_namespace(qname.namespace):
-        return False
-    if attr is None:
-        return True
-    key, value = attr
-    return (element.get(key) or "").lower() == value.lower()
-
-
-def _parse_step(step):
-    """``NAME`` or ``NAME[@attr=value]`` (value compared case-insensitively: senders write ``ean`` and ``EAN``)."""
-    if not step.endswith("]"):
-        return step, None
-    name, _sep, predicate = step[:-1].partition("[@")
-    key, _sep, value = predicate.partition("=")
-    return name, (key, value)
-
-
-def find_all(element, path):
-    """All elements reached from ``element`` (may be ``None``) along ``path`` (``A/B[@type=x]/C``), in order."""
-    current = [element] if element is not None else []
+@functools.lru_cache(maxsize=256)
+def _steps(path):
+    """``A/B[@type=x]/C`` as ``(("A", None), ("B", ("type", "x")), ("C", None))``: paths are constants."""
+    steps = []
     for step in path.split("/"):
-        name, attr = _parse_step(step)
-        current = [child for parent in current for child in parent if _step_matches(child, name, attr)]
-    return current
+        name, attr = step, None
+        if step.endswith("]"):
+            name, _sep, predicate = step[:-1].partition("[@")
+            key, _sep, value = predicate.partition("=")
+            attr = (key, value.lower())
+        steps.append((name, attr))
+    return tuple(steps)
 
 
-def find(element, *paths):
-    """The first element found by the first path that finds one: senders put the same fact in different places."""
-    for path in paths:
-        found = find_all(element, path)
-        if found:
-            return found[0]
-    return None
+class Lookups:
+    """Lookups by path in one document; each element's children are indexed by local name when first looked into.
+
+    The parser asks each line for some forty facts; the index makes every one a few dictionary lookups, so a document
+    with thousands of lines reads in about the time lxml takes to parse it. Attribute values compare
+    case-insensitively (senders write ``ean`` and ``EAN``). Children in namespaces other than openTRANS, BMEcat or none
+    are not indexed, so they are never found.
+    """
+
+    def __init__(self):
+        self._index = {}
+
+    def _children(self, element, name):
+        index = self._index.get(element)
+        if index is None:
+            index = self._index[element] = {}
+            for child in element.iterchildren(etree.Element):
+                namespace, _sep, local = child.tag[1:].rpartition("}") if child.tag[0] == "{" else (None, "", child.tag)
+                if _is_known_namespace(namespace):
+                    index.setdefault(local, []).append(child)
+        return index.get(name, ())
+
+    def find_all(self, element, path):
+        """All elements reached from ``element`` (may be ``None``) along ``path`` (``A/B[@type=x]/C``), in order."""
+        current = [element] if element is not None else []
+        for name, attr in _steps(path):
+            current = [
+                child
+                for parent in current
+                for child in self._children(parent, name)
+                if attr is None or (child.get(attr[0]) or "").lower() == attr[1]
+            ]
+        return current
+
+    def find(self, element, *paths):
+        """The first element found by the first path that finds one: senders put the same fact in different places."""
+        for path in paths:
+            found = self.find_all(element, path)
+            if found:
+                return found[0]
+        return None
+
+    def find_text(self, element, *paths):
+        """The first non-empty text among ``paths``, tried in order."""
+        for path in paths:
+            for found in self.find_all(element, path):
+                value = text(found)
+                if value is not None:
+                    return value
+        return None
+
+    def texts(self, element, path):
+        """Every non-empty text along ``path``."""
+        return [value for value in (text(found) for found in self.find_all(element, path)) if value is not None]
 
 
 def text(element):
@@ -84,21 +114,6 @@ def text(element):
         return None
     value = " ".join(element.text.split())
     return value or None
-
-
-def find_text(element, *paths):
-    """The first non-empty text among ``paths``, tried in order."""
-    for path in paths:
-        for found in find_all(element, path):
-            value = text(found)
-            if value is not None:
-                return value
-    return None
-
-
-def texts(element, path):
-    """Every non-empty text along ``path``."""
-    return [value for value in (text(found) for found in find_all(element, path)) if value is not None]
 
 
 # ------------------------------------------------------------

@@ -14,7 +14,7 @@ import json
 from ..errors import ItscopeDocumentError
 from ..xmlsafe import parse_xml
 from ._values import read_count, read_country_code, read_date, read_decimal
-from ._xml import find, find_all, find_text, local_name, text, texts
+from ._xml import Lookups, local_name, text
 from .model import (
     Charge,
     Component,
@@ -34,7 +34,12 @@ from .model import (
 DOCUMENT_TYPES = ("ORDER", "ORDERRESPONSE", "DISPATCHNOTIFICATION", "INVOICE", "QUOTATION")
 # openTRANS 2.1's other documents: well-formed and legitimate, but nothing the connector acts on.
 UNSUPPORTED_TYPES = ("ORDERCHANGE", "RFQ", "RECEIPTACKNOWLEDGEMENT", "INVOICELIST", "REMITTANCEADVICE")
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # ITscope's documents are kilobytes; a 1,000-line invoice is about 2 MB
+# Bounds that keep a hostile document from costing more than seconds and megabytes: ITscope's documents are
+# kilobytes (a 1,000-line invoice is about 2 MB), and an ITscope deal is one purchase order.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_TAGS = 1_000_000  # "<" characters: an upper bound of the elements lxml would build (each costs ~300 bytes)
+MAX_ITEMS = 5000
+MAX_RECORDS = 20000  # parties, packages, components, partial deliveries, charges, taxes, terms, remarks, party ids
 CREDIT_NOTE_TYPES = ("credit_memo", "credit_note", "gutschrift")  # the XSD's value, then other authors' words
 MAX_QUOTED_VALUE = 40  # characters of a bad value repeated in a warning
 
@@ -58,11 +63,12 @@ _SERIAL_PATHS = ("SERIAL_NUMBER", "ITEM_UDX/UDX.SERIALNUMBER", "ITEM_UDX/UDX.SER
 
 def parse_document(data):
     """Parse openTRANS bytes into a :class:`Document`; raise ItscopeDocumentError when it cannot be used at all."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise ItscopeDocumentError(
-            "The document is %d bytes long; openTRANS documents over %d bytes are refused."
-            % (len(data), MAX_DOCUMENT_BYTES)
-        )
+        raise ItscopeDocumentError("The document is larger than %d bytes; it is refused." % MAX_DOCUMENT_BYTES)
+    if data.count(b"<") > MAX_TAGS:
+        raise ItscopeDocumentError("The document has more than %d tags; it is refused." % MAX_TAGS)
     return _Reader(parse_xml(data)).read()
 
 
@@ -71,8 +77,13 @@ def document_to_json(data):
     return json.dumps(parse_document(data).as_dict(), indent=2, ensure_ascii=False)
 
 
+def _short(value):
+    """A sender's text as repeated in a warning: cut, so that a megabyte of id cannot become a megabyte of warning."""
+    return value if len(value) <= MAX_QUOTED_VALUE else value[:MAX_QUOTED_VALUE] + "…"
+
+
 def _quoted(value):
-    return repr(value if len(value) <= MAX_QUOTED_VALUE else value[:MAX_QUOTED_VALUE] + "…")
+    return repr(_short(value))
 
 
 def _unique(values):
@@ -86,26 +97,32 @@ class _Reader:
         self.type = local_name(root)
         if self.type in UNSUPPORTED_TYPES:
             raise ItscopeDocumentError(
-                "%s documents are not processed by the connector; it reads %s."
-                % (self.type, ", ".join(DOCUMENT_TYPES))
+                "%s documents are not processed by the connector; it reads %s." % (self.type, ", ".join(DOCUMENT_TYPES))
             )
         if self.type not in DOCUMENT_TYPES:
             raise ItscopeDocumentError(
                 "Unknown document type <%s>: expected one of %s." % (self.type, ", ".join(DOCUMENT_TYPES))
             )
         self.root = root
+        self.xml = Lookups()
         self.names = {
             "header": "%s_HEADER" % self.type,
             "info": "%s_HEADER/%s_INFO" % (self.type, self.type),
             "item": "%s_ITEM_LIST/%s_ITEM" % (self.type, self.type),
             "summary": "%s_SUMMARY" % self.type,
         }
-        self.info = find(root, self.names["info"])
-        self.items = find_all(root, self.names["item"])
-        self.summary = find(root, self.names["summary"])
+        self.info = self.xml.find(root, self.names["info"])
+        self.items = self.xml.find_all(root, self.names["item"])
+        self.summary = self.xml.find(root, self.names["summary"])
         self.warnings = []
+        self.records_left = MAX_RECORDS
 
     def read(self):
+        if len(self.items) > MAX_ITEMS:
+            raise ItscopeDocumentError(
+                "The %s has %d items; documents with more than %d are refused."
+                % (self.type, len(self.items), MAX_ITEMS)
+            )
         if self.info is None:
             raise ItscopeDocumentError("The %s has no %s." % (self.type, self.names["info"]))
         if not self.items:
@@ -131,8 +148,8 @@ class _Reader:
             supplier_id=self._text("{info}/ORDER_PARTIES_REFERENCE/SUPPLIER_IDREF", "{info}/SUPPLIER_IDREF"),
             buyer_id=self._text("{info}/ORDER_PARTIES_REFERENCE/BUYER_IDREF", "{info}/BUYER_IDREF"),
             customer_order_id=self._text("{info}/CUSTOMER_ORDER_REFERENCE/ORDER_ID"),
-            alt_customer_order_ids=texts(self.info, "ALT_CUSTOMER_ORDER_ID")
-            or texts(self.root, self._path("{header}/ORDER_HISTORY/ALT_CUSTOMER_ORDER_ID")),
+            alt_customer_order_ids=self.xml.texts(self.info, "ALT_CUSTOMER_ORDER_ID")
+            or self.xml.texts(self.root, self._path("{header}/ORDER_HISTORY/ALT_CUSTOMER_ORDER_ID")),
             invoice_type=self._text("{info}/INVOICE_TYPE") if self.type == "INVOICE" else None,
             invoice_issuer_id=self._text("{info}/INVOICE_ISSUER_IDREF"),
             invoice_recipient_id=self._text(
@@ -147,13 +164,13 @@ class _Reader:
             valid_start=self._date(self.info, "VALID_START_DATE"),
             valid_end=self._date(self.info, "VALID_END_DATE"),
             payment_terms=[
-                self._payment_term(term) for term in find_all(self.info, "PAYMENT/PAYMENT_TERMS/TIME_FOR_PAYMENT")
+                self._payment_term(term) for term in self._records(self.info, "PAYMENT/PAYMENT_TERMS/TIME_FOR_PAYMENT")
             ],
             partial_shipment_allowed=self._bool(self.info, "PARTIAL_SHIPMENT_ALLOWED"),
             dropship=self._bool(self.info, "HEADER_UDX/UDX.DROPSHIPMENT"),
             delivery_start=self._date(self.info, "DELIVERY_DATE/DELIVERY_START_DATE"),
             delivery_end=self._date(self.info, "DELIVERY_DATE/DELIVERY_END_DATE"),
-            parties=[self._party(element) for element in find_all(self.info, "PARTIES/PARTY")],
+            parties=[self._party(element) for element in self._records(self.info, "PARTIES/PARTY")],
             remarks=self._remarks(self.info, exclude="delivererCode"),
         )
         for role, attribute in (("supplier", "supplier_id"), ("buyer", "buyer_id")):
@@ -161,7 +178,9 @@ class _Reader:
             if getattr(doc, attribute) is None and party is not None and party.party_id:
                 setattr(doc, attribute, party.party_id)  # senders that leave out the IDREF still name the party
         doc.lines = [self._line(item, number) for number, item in enumerate(self.items, start=1)]
-        doc.order_ids = _unique([doc.order_id, *(line.order_reference.order_id for line in doc.lines if line.order_reference)])
+        doc.order_ids = _unique(
+            [doc.order_id, *(line.order_reference.order_id for line in doc.lines if line.order_reference)]
+        )
         doc.order_id = doc.order_id or next(iter(doc.order_ids), None)
         doc.totals = self._totals()
         doc.shipment = self._shipment(doc)
@@ -176,63 +195,62 @@ class _Reader:
     # ------------------------------------------------------------
 
     def _party(self, element):
-        address = find(element, "ADDRESS")
-        role = find_text(element, "PARTY_ROLE") or ""
-        party_ids = find_all(element, "PARTY_ID")
+        address = self.xml.find(element, "ADDRESS")
+        role = self.xml.find_text(element, "PARTY_ROLE") or ""
+        party_ids = self._records(element, "PARTY_ID")
         first_id = party_ids[0] if party_ids else None
         party = Party(
             role=role,
             party_id=text(first_id) or "",
             id_type=first_id.get("type", "") if first_id is not None else "",
             other_ids={party_id.get("type", ""): text(party_id) for party_id in party_ids[1:] if text(party_id)},
-            **{key: find_text(address, *paths) or "" for key, paths in _PARTY_FIELDS.items()},
+            **{key: self.xml.find_text(address, *paths) or "" for key, paths in _PARTY_FIELDS.items()},
         )
-        country_code = find_text(address, "COUNTRY_CODED")
+        country_code = self.xml.find_text(address, "COUNTRY_CODED")
         if country_code is not None:
             try:
                 party.country_code = read_country_code(country_code)
             except ValueError as reason:
-                self.warn("Party %s: COUNTRY_CODED %s %s." % (role or "?", _quoted(country_code), reason))
+                self.warn("Party %s: COUNTRY_CODED %s %s." % (_short(role) or "?", _quoted(country_code), reason))
                 party.country_code = country_code
         return party
 
     def _line(self, item, number):
-        line_id = find_text(item, "LINE_ITEM_ID")
+        line_id = self.xml.find_text(item, "LINE_ITEM_ID")
         if line_id is None:
             self.warn("Item %d has no LINE_ITEM_ID." % number)
-        where = "Line %s: " % line_id if line_id else "Item %d: " % number
-        product = find(item, "PRODUCT_ID")
+        where = "Line %s: " % _short(line_id) if line_id else "Item %d: " % number
+        product = self.xml.find(item, "PRODUCT_ID")
         line = Line(
             line_id=line_id,
-            supplier_pid=find_text(product, "SUPPLIER_PID"),
-            ean=find_text(product, "INTERNATIONAL_PID[@type=ean]", "INTERNATIONAL_PID[@type=gtin]"),
-            puid=find_text(product, "INTERNATIONAL_PID[@type=itscope]"),
-            buyer_pid=find_text(product, "BUYER_PID"),
-            supplier_id=find_text(product, "SUPPLIER_IDREF") or find_text(item, "SUPPLIER_IDREF"),
-            description=find_text(product, "DESCRIPTION_SHORT"),
-            description_long=find_text(product, "DESCRIPTION_LONG"),
-            manufacturer_pid=find_text(product, "MANUFACTURER_INFO/MANUFACTURER_PID"),
-            manufacturer_id=find_text(product, "MANUFACTURER_INFO/MANUFACTURER_IDREF"),
-            lot_numbers=texts(product, "LOT_NUMBER"),
+            supplier_pid=self.xml.find_text(product, "SUPPLIER_PID"),
+            ean=self.xml.find_text(product, "INTERNATIONAL_PID[@type=ean]", "INTERNATIONAL_PID[@type=gtin]"),
+            puid=self.xml.find_text(product, "INTERNATIONAL_PID[@type=itscope]"),
+            buyer_pid=self.xml.find_text(product, "BUYER_PID"),
+            supplier_id=self.xml.find_text(product, "SUPPLIER_IDREF") or self.xml.find_text(item, "SUPPLIER_IDREF"),
+            description=self.xml.find_text(product, "DESCRIPTION_SHORT"),
+            description_long=self.xml.find_text(product, "DESCRIPTION_LONG"),
+            manufacturer_pid=self.xml.find_text(product, "MANUFACTURER_INFO/MANUFACTURER_PID"),
+            manufacturer_id=self.xml.find_text(product, "MANUFACTURER_INFO/MANUFACTURER_IDREF"),
+            lot_numbers=self.xml.texts(product, "LOT_NUMBER"),
             quantity=self._decimal(item, "QUANTITY", where=where),
-            unit=find_text(item, "ORDER_UNIT"),
+            unit=self.xml.find_text(item, "ORDER_UNIT"),
             price=self._decimal(item, "PRODUCT_PRICE_FIX/PRICE_AMOUNT", where=where),
             price_quantity=self._decimal(item, "PRODUCT_PRICE_FIX/PRICE_QUANTITY", where=where),
             line_amount=self._decimal(item, "PRICE_LINE_AMOUNT", where=where),
-            charges=self._charges(find(item, "PRODUCT_PRICE_FIX"), where),
+            charges=self._charges(self.xml.find(item, "PRODUCT_PRICE_FIX"), where),
             delivery_start=self._date(item, "DELIVERY_DATE/DELIVERY_START_DATE", where=where),
             delivery_end=self._date(item, "DELIVERY_DATE/DELIVERY_END_DATE", where=where),
-            serial_numbers=texts(product, "SERIAL_NUMBER") + [
-                serial for path in _SERIAL_PATHS for serial in texts(item, path)
-            ],
-            supplier_order_id=find_text(item, "SUPPLIER_ORDER_REFERENCE/SUPPLIER_ORDER_ID"),
-            supplier_order_item_id=find_text(item, "SUPPLIER_ORDER_REFERENCE/SUPPLIER_ORDER_ITEM_ID"),
-            customer_order_id=find_text(item, "CUSTOMER_ORDER_REFERENCE/ORDER_ID"),
-            customer_id=find_text(item, "CUSTOMER_ORDER_REFERENCE/CUSTOMER_IDREF"),
-            product_type=find_text(product, "PRODUCT_TYPE"),
-            delivery_note_id=find_text(item, "DELIVERY_REFERENCE/DELIVERYNOTE_ID"),
-            corrected_invoice_id=find_text(item, "INVOICE_CORRECTION/INVOICE_REFERENCE/INVOICE_ID"),
-            corrected_invoice_line_id=find_text(item, "INVOICE_CORRECTION/INVOICE_REFERENCE/LINE_ITEM_ID"),
+            serial_numbers=self.xml.texts(product, "SERIAL_NUMBER")
+            + [serial for path in _SERIAL_PATHS for serial in self.xml.texts(item, path)],
+            supplier_order_id=self.xml.find_text(item, "SUPPLIER_ORDER_REFERENCE/SUPPLIER_ORDER_ID"),
+            supplier_order_item_id=self.xml.find_text(item, "SUPPLIER_ORDER_REFERENCE/SUPPLIER_ORDER_ITEM_ID"),
+            customer_order_id=self.xml.find_text(item, "CUSTOMER_ORDER_REFERENCE/ORDER_ID"),
+            customer_id=self.xml.find_text(item, "CUSTOMER_ORDER_REFERENCE/CUSTOMER_IDREF"),
+            product_type=self.xml.find_text(product, "PRODUCT_TYPE"),
+            delivery_note_id=self.xml.find_text(item, "DELIVERY_REFERENCE/DELIVERYNOTE_ID"),
+            corrected_invoice_id=self.xml.find_text(item, "INVOICE_CORRECTION/INVOICE_REFERENCE/INVOICE_ID"),
+            corrected_invoice_line_id=self.xml.find_text(item, "INVOICE_CORRECTION/INVOICE_REFERENCE/LINE_ITEM_ID"),
             delivery_completed=self._bool(item, "DELIVERY_COMPLETED"),
             tax_rate=self._decimal(item, "PRODUCT_PRICE_FIX/TAX_DETAILS_FIX/TAX", "TAX_DETAILS_FIX/TAX", where=where),
             unit_tax_amount=self._decimal(item, "PRODUCT_PRICE_FIX/TAX_DETAILS_FIX/TAX_AMOUNT", where=where),
@@ -243,19 +261,20 @@ class _Reader:
                     delivery_start=self._date(delivery, "DELIVERY_DATE/DELIVERY_START_DATE", where=where),
                     delivery_end=self._date(delivery, "DELIVERY_DATE/DELIVERY_END_DATE", where=where),
                 )
-                for delivery in find_all(item, "PARTIAL_DELIVERY_LIST/PARTIAL_DELIVERY")
+                for delivery in self._records(item, "PARTIAL_DELIVERY_LIST/PARTIAL_DELIVERY")
             ],
             components=self._components(item, where),
             remarks=self._remarks(item),
         )
-        reference = find(item, "ORDER_REFERENCE")
+        reference = self.xml.find(item, "ORDER_REFERENCE")
         if reference is not None:
             line.order_reference = OrderReference(
-                order_id=find_text(reference, "ORDER_ID"), line_id=find_text(reference, "LINE_ITEM_ID")
+                order_id=self.xml.find_text(reference, "ORDER_ID"),
+                line_id=self.xml.find_text(reference, "LINE_ITEM_ID"),
             )
         if line.supplier_pid is None and self.type != "QUOTATION":
             self.warn("%shas no SUPPLIER_PID." % where)
-        if line.quantity is None:
+        if self.xml.find_text(item, "QUANTITY") is None:
             self.warn("%shas no QUANTITY." % where)
         if line.price_quantity is not None and line.price_quantity <= 0:
             self.warn("%sPRICE_QUANTITY %s is not positive; the price is read per unit." % (where, line.price_quantity))
@@ -265,16 +284,16 @@ class _Reader:
     def _components(self, element, where):
         """PRODUCT_COMPONENTS, nested ones flattened after their parent (the XML depth limit bounds the nesting)."""
         components = []
-        for component in find_all(element, "PRODUCT_COMPONENTS/PRODUCT_COMPONENT"):
-            product = find(component, "PRODUCT_ID")
+        for component in self._records(element, "PRODUCT_COMPONENTS/PRODUCT_COMPONENT"):
+            product = self.xml.find(component, "PRODUCT_ID")
             components.append(
                 Component(
-                    supplier_pid=find_text(product, "SUPPLIER_PID"),
-                    ean=find_text(product, "INTERNATIONAL_PID[@type=ean]", "INTERNATIONAL_PID[@type=gtin]"),
-                    description=find_text(product, "DESCRIPTION_SHORT"),
+                    supplier_pid=self.xml.find_text(product, "SUPPLIER_PID"),
+                    ean=self.xml.find_text(product, "INTERNATIONAL_PID[@type=ean]", "INTERNATIONAL_PID[@type=gtin]"),
+                    description=self.xml.find_text(product, "DESCRIPTION_SHORT"),
                     quantity=self._decimal(component, "QUANTITY", where=where),
-                    unit=find_text(component, "ORDER_UNIT"),
-                    serial_numbers=texts(product, "SERIAL_NUMBER"),
+                    unit=self.xml.find_text(component, "ORDER_UNIT"),
+                    serial_numbers=self.xml.texts(product, "SERIAL_NUMBER"),
                 )
             )
             components.extend(self._components(component, where))
@@ -282,13 +301,13 @@ class _Reader:
 
     def _packages(self, element, path, where=""):
         packages = []
-        for package in find_all(element, path):
-            package_ids = texts(package, "PACKAGE_ID")
+        for package in self._records(element, path):
+            package_ids = self.xml.texts(package, "PACKAGE_ID")
             packages.append(
                 Package(
                     package_id=package_ids[0] if package_ids else None,
                     other_ids=package_ids[1:],
-                    description=find_text(package, "PACKAGE_DESCR"),
+                    description=self.xml.find_text(package, "PACKAGE_DESCR"),
                     quantity=self._decimal(package, "PACKAGE_ORDER_UNIT_QUANTITY", where=where),
                     count=self._decimal(package, "PACKAGE_QUANTITY", where=where),
                     weight=self._decimal(package, "PACKAGE_DIMENSIONS/WEIGHT", where=where),
@@ -299,9 +318,10 @@ class _Reader:
     def _shipment(self, doc):
         deliverer = doc.party("deliverer")
         shipment = Shipment(
-            shipment_id=find_text(self.info, "SHIPMENT_ID"),
-            tracking_url=find_text(self.info, "TRACKING_TRACING_URL"),
-            carrier=find_text(self.info, "REMARKS[@type=delivererCode]") or (deliverer.name if deliverer else None),
+            shipment_id=self.xml.find_text(self.info, "SHIPMENT_ID"),
+            tracking_url=self.xml.find_text(self.info, "TRACKING_TRACING_URL"),
+            carrier=self.xml.find_text(self.info, "REMARKS[@type=delivererCode]")
+            or (deliverer.name if deliverer else None),
             packages=self._packages(self.info, "LOGISTIC_DETAILS_INFO/PACKAGE_INFO/PACKAGE"),
         )
         if shipment != Shipment():
@@ -319,15 +339,17 @@ class _Reader:
 
     def _charges(self, element, where=""):
         charges = []
-        for charge in find_all(element, "ALLOW_OR_CHARGES_FIX/ALLOW_OR_CHARGE"):
+        for charge in self._records(element, "ALLOW_OR_CHARGES_FIX/ALLOW_OR_CHARGE"):
             amount = self._decimal(charge, "ALLOW_OR_CHARGE_VALUE/AOC_MONETARY_AMOUNT", where=where)
             kind = charge.get("type", "surcharge")
-            name = find_text(charge, "ALLOW_OR_CHARGE_TYPE", "ALLOW_OR_CHARGE_NAME")
+            name = self.xml.find_text(charge, "ALLOW_OR_CHARGE_TYPE", "ALLOW_OR_CHARGE_NAME")
             if amount is None:
-                self.warn("%sthe %s %s has no amount." % (where, kind, _quoted(name or "?")))
+                self.warn("%sthe %s %s has no amount." % (where, _short(kind), _quoted(name or "?")))
                 continue
             charges.append(
-                Charge(kind=kind, type=name, description=find_text(charge, "ALLOW_OR_CHARGE_DESCR"), amount=amount)
+                Charge(
+                    kind=kind, type=name, description=self.xml.find_text(charge, "ALLOW_OR_CHARGE_DESCR"), amount=amount
+                )
             )
         return charges
 
@@ -346,10 +368,10 @@ class _Reader:
                 Tax(
                     rate=self._decimal(detail, "TAX"),
                     amount=self._decimal(detail, "TAX_AMOUNT"),
-                    type=find_text(detail, "TAX_TYPE") or "vat",
+                    type=self.xml.find_text(detail, "TAX_TYPE") or "vat",
                     base=self._decimal(detail, "TAX_BASE"),
                 )
-                for detail in find_all(self.summary, "TOTAL_TAX/TAX_DETAILS_FIX")
+                for detail in self._records(self.summary, "TOTAL_TAX/TAX_DETAILS_FIX")
             ],
             total=self._decimal(self.summary, "TOTAL_AMOUNT"),
         )
@@ -418,12 +440,12 @@ class _Reader:
         return path.format(**self.names)
 
     def _text(self, *paths):
-        return find_text(self.root, *(self._path(path) for path in paths))
+        return self.xml.find_text(self.root, *(self._path(path) for path in paths))
 
     def _read(self, reader, element, paths, where=""):
         """``reader`` applied to the first text found along ``paths``; ``None`` (and a warning) when it refuses."""
         paths = [self._path(path) for path in paths]
-        value = find_text(element, *paths)
+        value = self.xml.find_text(element, *paths)
         if value is None:
             return None
         try:
@@ -439,13 +461,24 @@ class _Reader:
     def _date(self, element, *paths, where=""):
         return self._read(read_date, element, paths, where)
 
+    def _records(self, element, path):
+        """The elements along ``path``, each about to become a record, taken off the document's record budget."""
+        elements = self.xml.find_all(element, path)
+        self.records_left -= len(elements)
+        if self.records_left < 0:
+            raise ItscopeDocumentError(
+                "The %s holds more than %d parties, packages, components, charges, terms and remarks; it is refused."
+                % (self.type, MAX_RECORDS)
+            )
+        return elements
+
     def _bool(self, element, path):
-        value = find_text(element, path)
+        value = self.xml.find_text(element, path)
         return None if value is None else value.lower() in ("true", "1")
 
     def _remarks(self, element, exclude=None):
         return [
             Remark(type=remark.get("type", "general"), text=text(remark))
-            for remark in find_all(element, "REMARKS")
+            for remark in self._records(element, "REMARKS")
             if text(remark) and remark.get("type") != exclude
         ]

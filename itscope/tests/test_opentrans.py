@@ -78,10 +78,13 @@ def test_itscope_order_sample():
     ]
     delivery = doc.party("delivery")
     assert (delivery.name, delivery.name3, delivery.zip, delivery.country_code) == (
-        "ITscope GmbH", "z.H. Peter Müller", "76131", "DE"
+        "ITscope GmbH",
+        "z.H. Peter Müller",
+        "76131",
+        "DE",
     )
     assert delivery.email == "support@itscope.com"
-    assert [(l.line_id, l.supplier_pid, l.quantity, l.price, l.line_amount) for l in doc.lines] == [
+    assert [(line.line_id, line.supplier_pid, line.quantity, line.price, line.line_amount) for line in doc.lines] == [
         ("00001", "123002", D("1.0"), D("868.0"), D("868.0")),
         ("00002", "123003", D("2.0"), D("136.0"), D("272.0")),
         ("00003", "123001", D("3.0"), D("386.0"), D("1158.0")),
@@ -102,7 +105,7 @@ def test_itscope_orderresponse_sample():
     assert doc.order_date == datetime(2016, 1, 31, 18, 54, 55)
     assert (doc.delivery_start, doc.delivery_end) == (date(2018, 6, 27), date(2018, 6, 27))
     assert [p.role for p in doc.parties] == ["buyer", "delivery", "invoice_recipient", "supplier"]
-    assert [(l.line_id, l.supplier_pid, l.quantity, l.price, l.line_amount) for l in doc.lines] == [
+    assert [(line.line_id, line.supplier_pid, line.quantity, line.price, line.line_amount) for line in doc.lines] == [
         ("00001", "123002", D("1.0"), D("103571.0"), D("103571.0")),
         ("00002", "123001", D("2.0"), D("364413.0"), D("728826.0")),
         ("00003", "123003", D("3.0"), D("574419.0"), D("1723257.0")),
@@ -121,18 +124,18 @@ def test_itscope_dispatchnotification_sample():
     assert doc.shipment.carrier == "Trans-O-Flex GmbH & Co. KG"
     assert doc.shipment.packages == [Package("00000000305474401482", "Parcel", D("3.0"), D("0.36"))]
     assert doc.remarks == []  # the delivererCode is the carrier, not a remark
-    assert [(l.line_id, l.quantity, l.order_reference) for l in doc.lines] == [
+    assert [(line.line_id, line.quantity, line.order_reference) for line in doc.lines] == [
         ("1", D("1.0"), OrderReference("GWAHJV-160131-1470", "00001")),
         ("2", D("2.0"), OrderReference("GWAHJV-160131-1470", "00002")),
         ("3", D("3.0"), OrderReference("GWAHJV-160131-1470", "00003")),
     ]
-    assert [l.serial_numbers for l in doc.lines] == [
+    assert [line.serial_numbers for line in doc.lines] == [
         ["123002-001"],
         ["123001-001", "123001-002"],
         ["123003-001", "123003-002", "123003-003"],
     ]
     assert doc.lines[2].ean == "8806085923805"  # written type="EAN": types compare case-insensitively
-    assert [l.supplier_order_item_id for l in doc.lines] == ["100", "200", "300"]
+    assert [line.supplier_order_item_id for line in doc.lines] == ["100", "200", "300"]
     assert doc.warnings == []
 
 
@@ -149,12 +152,15 @@ def test_itscope_invoice_sample_adds_up():
     assert (totals.net, totals.extra_total, totals.total) == (D("1401.0"), D("10.9"), D("1678.09"))
     assert [(t.type, t.rate, t.amount) for t in totals.tax] == [("vat", D("0.19"), D("266.19"))]
     assert totals.net + totals.extra_total + totals.tax[0].amount == totals.total == D("1678.09")
-    assert [(l.line_id, l.quantity, l.price, l.line_amount, l.tax_rate, l.unit_tax_amount) for l in doc.lines] == [
+    assert [
+        (line.line_id, line.quantity, line.price, line.line_amount, line.tax_rate, line.unit_tax_amount)
+        for line in doc.lines
+    ] == [
         ("001", D("1.0"), D("562.0"), D("562.0"), D("0.19"), D("106.78")),
         ("002", D("2.0"), D("94.0"), D("188.0"), D("0.19"), D("17.86")),
         ("003", D("3.0"), D("217.0"), D("651.0"), D("0.19"), D("41.23")),
     ]
-    assert [l.order_reference.line_id for l in doc.lines] == ["00001", "00003", "00003"]  # as ITscope wrote it
+    assert [line.order_reference.line_id for line in doc.lines] == ["00001", "00003", "00003"]  # as ITscope wrote it
     assert doc.warnings == []
 
 
@@ -238,8 +244,10 @@ def test_malformed_xml_is_refused():
         (b'<INVOICE_LIST xmlns="http://www.opentrans.org/XMLSchema/2.1"/>', "Unknown document type <INVOICE_LIST>"),
         (b"<ORDER><ORDER_HEADER><ORDER_INFO/></ORDER_HEADER></ORDER>", "has no items"),
         (
-            b"<ORDER><ORDER_HEADER><ORDER_INFO/></ORDER_HEADER><ORDER_ITEM_LIST><ORDER_ITEM>"
-            b"<LINE_ITEM_ID>1</LINE_ITEM_ID></ORDER_ITEM></ORDER_ITEM_LIST></ORDER>",
+            (
+                b"<ORDER><ORDER_HEADER><ORDER_INFO/></ORDER_HEADER><ORDER_ITEM_LIST><ORDER_ITEM>"
+                b"<LINE_ITEM_ID>1</LINE_ITEM_ID></ORDER_ITEM></ORDER_ITEM_LIST></ORDER>"
+            ),
             "names no ORDER_ID",
         ),
     ],
@@ -343,7 +351,7 @@ def test_built_order_with_end_customer_and_projects_is_valid():
     doc = parse_document(xml)
     customer = doc.party("customer")
     assert (customer.party_id, customer.id_type, customer.name) == ("EC-1", "buyer_specific", "Landkreis Musterland")
-    assert b"<CUSTOMER_IDREF type=\"buyer_specific\">EC-1</CUSTOMER_IDREF>" in xml
+    assert b'<CUSTOMER_IDREF type="buyer_specific">EC-1</CUSTOMER_IDREF>' in xml
     assert b"<bme:AGREEMENT_ID>HPPSK1234500</bme:AGREEMENT_ID>" in xml
     assert b"<QUOTATION_ID>Q-77</QUOTATION_ID>" in xml
 
@@ -419,7 +427,9 @@ def test_orderresponse_is_valid_and_reads_back():
     assert_valid(xml)
     back = parse_document(xml)
     assert (back.order_id, back.alt_customer_order_ids, back.supplier_order_id) == (
-        "GWAHJV-160131-1470", ["PO00042"], "425689442"
+        "GWAHJV-160131-1470",
+        ["PO00042"],
+        "425689442",
     )
     assert [line.quantity for line in back.lines] == [D(3), D(1), D(0)]
     assert back.totals.total == D("20.29")
@@ -439,9 +449,12 @@ def test_dispatchnotification_is_valid_and_reads_back():
         )
         for number, line in enumerate(response_base("DISPATCHNOTIFICATION").lines, start=1)
     ]
-    shipment = Shipment("1Z7318301287125572", "https://www.ups.com/track?tracknum=1Z7318301287125572", "UPS", [
-        Package("00000000305474401482", "Parcel", D(11), D("2.5"))
-    ])
+    shipment = Shipment(
+        "1Z7318301287125572",
+        "https://www.ups.com/track?tracknum=1Z7318301287125572",
+        "UPS",
+        [Package("00000000305474401482", "Parcel", D(11), D("2.5"))],
+    )
     doc = response_base("DISPATCHNOTIFICATION", document_id="39076516", lines=lines, shipment=shipment)
     xml = build_dispatchnotification(doc)
     assert_valid(xml)
@@ -457,7 +470,7 @@ def test_dispatchnotification_is_valid_and_reads_back():
 def test_invoice_is_valid_and_adds_up_to_the_cent():
     lines = [
         dataclasses.replace(line, tax_rate=rate)
-        for line, rate in zip(response_base("INVOICE").lines, (D("0.19"), D("0.19"), D("0.07")))
+        for line, rate in zip(response_base("INVOICE").lines, (D("0.19"), D("0.19"), D("0.07")), strict=True)
     ]
     charges = [Charge("freight", D("9.90"), "Fracht"), Charge("rebate", D("1.00"), "Treue", kind="allowance")]
     doc = response_base("INVOICE", document_id="2468013", lines=lines, totals=Totals(extra=charges))
@@ -488,7 +501,8 @@ def test_quotation_is_valid_and_carries_supplier_item_ids():
     assert_valid(xml)
     back = parse_document(xml)
     assert (back.document_id, [line.buyer_pid for line in back.lines]) == (
-        "SBX-20240501-10147", ["40000000000", "40000000001", "40000000002"]
+        "SBX-20240501-10147",
+        ["40000000000", "40000000001", "40000000002"],
     )
 
 
