@@ -30,7 +30,7 @@ from psycopg2 import sql
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..itscope.exports import BadRow, iter_export
+from ..itscope.exports import BadRow, Notice, iter_export
 from ..itscope.products import read_products
 
 BATCH_SIZE = 20000  # products per transaction of an export import
@@ -424,9 +424,10 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
     @api.model
     def _write_chunk(self, settings, read_result, run):
-        """Write what the helper thread read (``(prepared, problems)``), on fresh statistics."""
-        prepared, problems = read_result
+        """Write what the helper thread read (``(prepared, problems, notes)``), on fresh statistics."""
+        prepared, problems, notes = read_result
         run._add_errors(problems)
+        run._add_errors(notes, count=False)
         self._refresh_statistics("product_supplierinfo", ("company_id", "itscope_offer_id", "product_tmpl_id"))
         return self._write_products(settings, prepared, run)
 
@@ -959,15 +960,19 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
 
 def _read_changed(settings, changed):
-    """Decode and read changed ``(payload, digest)`` and prepare their rows; returns ``(prepared, problems)``.
+    """Decode and read changed ``(payload, digest)`` and prepare their rows; returns ``(prepared, problems, notes)``,
+    notes being what the export reader left aside (unknown files or columns): logged, but no error.
 
     Plain Python on plain data (no environment, no cursor): it runs in the import's helper thread, and gives the GIL
     away after each product (``sleep(0)``). Otherwise the writing thread, back from each SQL statement, waits for
     Python's 5 ms switch interval: measured, that added a second to every 10,000 products.
     """
-    prepared, problems = [], []
+    prepared, problems, notes = [], [], []
     for payload, digest in changed:
         time.sleep(0)
+        if isinstance(payload, Notice):
+            notes.append((None, payload.reason))
+            continue
         if isinstance(payload, BadRow):
             problems.append((payload.puid, payload.reason))
             continue
@@ -981,7 +986,7 @@ def _read_changed(settings, changed):
                 problems.append(problem)
             else:
                 prepared.append(_prepare(settings, product, digest))
-    return prepared, problems
+    return prepared, problems, notes
 
 
 def _prepare(settings, product, digest):

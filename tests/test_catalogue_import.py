@@ -524,8 +524,12 @@ class TestCatalogueImport(ItscopeCase):
             good[2],
         ]
         run = self._import_export(payloads, batch_size=3)
-        self.assertEqual((run.state, run.created_count, run.error_count), ("partial", 3, 5))
-        self.assertIn("%s: price is not a number: 'twelve'" % bad_price["puid"], run.error_log)
+        self.assertEqual((run.state, run.created_count, run.error_count), ("partial", 4, 5), "bad offer: it alone lost")
+        self.assertIn(
+            "%s: an offer of product %s was not read: price is not a number: 'twelve'"
+            % (bad_price["supplierItem"][0]["id"], bad_price["puid"]),
+            run.error_log,
+        )
         self.assertIn("not a product in JSON", run.error_log)
         self.assertIn("missing or malformed product id", run.error_log)
         self.assertIn("a product is not an object", run.error_log)

@@ -115,16 +115,27 @@ def test_hashes_move_only_with_what_they_cover():
     assert renamed.content_hash() != base.content_hash()
 
 
+@pytest.mark.parametrize("broken", [{"productName": "no id"}, {**PRODUCT, "puid": "10000000000x"}, ["not", "a dict"]])
+def test_a_product_without_a_usable_id_is_reported(broken):
+    results = list(read_products([broken, PRODUCT]))
+    assert results[0][0] is None and ("product id" in results[0][1][1] or "not an object" in results[0][1][1])
+    assert results[1][0].puid == "10000000000"
+
+
 @pytest.mark.parametrize(
-    "broken, reason",
+    "item, offer_id, reason",
     [
-        ({"productName": "no id"}, "product id"),
-        ({**PRODUCT, "supplierItem": [{"id": 1, "supplierId": 2, "price": "a lot"}]}, "price is not a number"),
-        ({**PRODUCT, "supplierItem": [{"id": 1, "supplierId": 2, "price": -5}]}, "not a valid amount"),
-        ({**PRODUCT, "supplierItem": [{"supplierId": 2}]}, "offer id"),
+        ({"id": 1, "supplierId": 2, "price": "a lot"}, "1", "price is not a number"),
+        ({"id": 1, "supplierId": 2, "price": -5}, "1", "not a valid amount"),
+        ({"supplierId": 2}, "10000000000", "missing or malformed offer id"),
+        ({"id": 1, "supplierId": 2, "stock": "12.5"}, "1", "stock is not a whole number"),
+        ("an offer", "10000000000", "an offer is not an object"),
     ],
 )
-def test_broken_products_are_reported_with_their_id(broken, reason):
-    results = list(read_products([broken, PRODUCT]))
-    assert results[0][0] is None and reason in results[0][1][1]
-    assert results[1][0].puid == "10000000000"
+def test_a_bad_offer_costs_that_offer_only(item, offer_id, reason):
+    good = PRODUCT["supplierItem"][0]
+    results = list(read_products([{**PRODUCT, "supplierItem": [item, good]}, PRODUCT]))
+    assert [product is None for product, _problem in results] == [False, True, False]
+    assert results[0][0].offers == read_product(PRODUCT).offers, "the product keeps its good offer"
+    reported_id, why = results[1][1]
+    assert reported_id == offer_id and reason in why and "product 10000000000" in why

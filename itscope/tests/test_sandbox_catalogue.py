@@ -65,7 +65,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with running_sandbox(SandboxConfig(products=SIZE)) as running:
+    with running_sandbox(SandboxConfig(products=SIZE, json_shape="oas")) as running:
         yield running
 
 
@@ -228,9 +228,9 @@ def test_every_generated_field_has_a_csv_column(products):
 def test_same_seed_same_catalogue_other_seed_another(api):
     ids = ",".join(str(cat.PUID_BASE + index * 1000) for index in range(0, SIZE, 7))
     mine = api.json("products/ids/%s/standard.json" % ids)
-    with running_sandbox(SandboxConfig(products=SIZE)) as (_sandbox, twin_url):
+    with running_sandbox(SandboxConfig(products=SIZE, json_shape="oas")) as (_sandbox, twin_url):
         twin = Api(twin_url).json("products/ids/%s/standard.json" % ids)
-    with running_sandbox(SandboxConfig(products=SIZE, seed=2)) as (_sandbox, url):
+    with running_sandbox(SandboxConfig(products=SIZE, seed=2, json_shape="oas")) as (_sandbox, url):
         other = Api(url).json("products/ids/%s/standard.json" % ids)
     # Image URLs name the serving sandbox's own port; everything else is the same.
     own_host, twin_host = api.base_url.split("/2.1")[0], twin_url.split("/2.1")[0]
@@ -510,7 +510,7 @@ def test_a_200000_product_json_export_streams_in_constant_memory():
 
 
 def test_a_tick_changes_price_or_stock_of_about_a_tenth_of_the_offers():
-    with running_sandbox(SandboxConfig(products=SIZE)) as (sandbox, base_url):
+    with running_sandbox(SandboxConfig(products=SIZE, json_shape="oas")) as (sandbox, base_url):
         api = Api(base_url)
         before = _offers_of(json.loads(api.export("standardUpdate", "json"))["product"])
         ticked_at = sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
