@@ -32,6 +32,7 @@ PAGE_SIZE = 50  # ITscope's page size for searches, deals and quotes
 RETRY_STATUSES = frozenset({502, 504})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _TOKENISED_PATH = re.compile(r"/t/[^/]+$")
+_DECODED_BEFORE_SPLIT = re.compile("%(2F|23|25|2C|3B)")  # / # % , ; as ``quote`` writes them
 
 
 def chunked(items, size=BATCH_SIZE):
@@ -49,8 +50,11 @@ def chunked(items, size=BATCH_SIZE):
 def search_filter(criteria):
     """Encode ``{"keywords": "server barebone", "manufacturer": [1, 2]}`` as ITscope's ``key=v;key=v1,v2`` filter.
 
-    Values are percent-encoded one by one (a space is ``%20``, never ``+``; a comma inside a value is ``%2C``) so
-    the separators stay unambiguous.
+    Values are percent-encoded one by one, a space as ``%20`` (never ``+``). ITscope decodes a search path once
+    before it routes it and each value once more after splitting the filter, so what that first decoding would turn
+    into syntax goes double-encoded, as ITscope advises: ``/`` (``%252F``; it would split the path), ``#``
+    (``%2523``; it would end it), ``%`` (``%2525``; the second decoding would read it) and the filter's own separators
+    ``,`` and ``;``.
     """
     parts = []
     for key, values in criteria.items():
@@ -58,7 +62,7 @@ def search_filter(criteria):
             continue
         if not isinstance(values, (list, tuple, set)):
             values = [values]
-        parts.append("%s=%s" % (key, ",".join(quote(str(value), safe="") for value in values)))
+        parts.append("%s=%s" % (key, ",".join(_filter_value(value) for value in values)))
     if not parts:
         raise ValueError("An ITscope search needs at least one criterion.")
     return ";".join(parts)
@@ -66,6 +70,10 @@ def search_filter(criteria):
 
 def export_url(base_url, export):
     """The download URL of an export given by its id or by the URL ITscope's Share button shows.
+
+def _filter_value(value):
+    return _DECODED_BEFORE_SPLIT.sub(r"%25\1", quote(str(value), safe=""))
+
 
     A URL must be at the API address itself (``base_url``'s scheme, host and port): the download is sent with the API
     key, so a URL anywhere else raises :class:`ItscopeForeignUrl` instead of ever receiving the key.

@@ -267,7 +267,7 @@ def test_search_filter_encoding():
     assert search_filter({"keywords": "server barebone", "manufacturer": [1, 2]}) == (
         "keywords=server%20barebone;manufacturer=1,2"
     )
-    assert search_filter({"hstpid": "A,B/C#1"}) == "hstpid=A%2CB%2FC%231"
+    assert search_filter({"hstpid": "A,B/C#1"}) == "hstpid=A%252CB%252FC%25231"
     with pytest.raises(ValueError):
         search_filter({"keywords": ""})
 
