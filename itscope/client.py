@@ -68,12 +68,12 @@ def search_filter(criteria):
     return ";".join(parts)
 
 
-def export_url(base_url, export):
-    """The download URL of an export given by its id or by the URL ITscope's Share button shows.
-
 def _filter_value(value):
     return _DECODED_BEFORE_SPLIT.sub(r"%25\1", quote(str(value), safe=""))
 
+
+def export_url(base_url, export):
+    """The download URL of an export given by its id or by the URL ITscope's Share button shows.
 
     A URL must be at the API address itself (``base_url``'s scheme, host and port): the download is sent with the API
     key, so a URL anywhere else raises :class:`ItscopeForeignUrl` instead of ever receiving the key.
