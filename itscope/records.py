@@ -134,7 +134,11 @@ def read_manufacturers(companies):
 
 
 def read_product_types(product_types):
-    """``products/producttypes`` answers -> ProductType records (group = ITscope's first category level)."""
+    """``products/producttypes`` answers -> ProductType records (group = ITscope's first category level). The answer
+    is a bare list in the OpenAPI description and ``{"productType": [...]}`` in production (real-world doc
+    section 1): both are read."""
+    if isinstance(product_types, dict) and "productType" in product_types:
+        product_types = product_types["productType"]
 
     def read_one(product_type):
         group = product_type["productTypeGroup"]

@@ -3,7 +3,8 @@
 Endpoints (GET, under ``/2.1``; an empty result answers 204; bad input answers 400 with a text/plain message saying
 what is wrong). JSON products come in the shape ``SandboxConfig.json_shape`` names: ``production`` (the default), the
 shape production integrators observed (real-world doc section 1, see :func:`production_shape`), or ``oas``, the shape
-of ITscope's OpenAPI description; XML and master data follow the OpenAPI in both.
+of ITscope's OpenAPI description. XML, distributors and manufacturers follow the OpenAPI in both; product types come
+as ``{"productType": [...]}`` with string scalars in the production shape (real-world doc section 1).
 
 - ``company/distributor/{company|eservices}.{xml|json}``: the distributors, an array of ``company`` each with its
   ``supplier`` (XML ``<companies><company>…``). The OpenAPI ``company`` has no field for eServices, so ``eservices``
@@ -235,8 +236,19 @@ def _manufacturers(sandbox, request, view, output):
 
 @_answers_bad_input
 def _product_types(sandbox, request, view, output):
+    """The product types; in the production shape as ``{"productType": [...]}`` with every scalar a string (EN)."""
     _check_format(view, output, ("producttype",))
-    return list_response(output, cat.catalogue_for(sandbox).product_types, "productTypes", "productType")
+    product_types = cat.catalogue_for(sandbox).product_types
+    if output == "json" and sandbox.config.json_shape == "production":
+        return json_response(
+            {
+                "productType": [
+                    {**_scalars_as_strings(kind), "productTypeGroup": _scalars_as_strings(kind["productTypeGroup"])}
+                    for kind in product_types
+                ]
+            }
+        )
+    return list_response(output, product_types, "productTypes", "productType")
 
 
 def _check_format(view, output, views):

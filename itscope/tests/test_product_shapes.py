@@ -18,6 +18,7 @@ import requests
 from itscope.client import ItscopeClient
 from itscope.exports import BadRow, Notice, iter_export
 from itscope.products import read_product
+from itscope.records import read_product_types
 from itscope.sandbox import SandboxConfig, running_sandbox
 from itscope.sandbox.catalogue import Catalogue, catalogue_for
 from itscope.sandbox.products import SHAPES, export_chunks, production_shape
@@ -232,3 +233,13 @@ def test_the_client_reads_both_shapes_alike(shaped):
         assert expected[puids[7]] in found and all(record == expected[record.puid] for record in found)
     answer = requests.get(url + "/products/id/%s/standard.json" % puids[0], auth=("sandbox", "sandbox-key"), timeout=10)
     assert ("supplierItems" in answer.json()["product"][0]) == (shape == "production")
+
+
+def test_product_types_read_alike_in_both_shapes(shaped):
+    shape, (box, url) = shaped
+    with ItscopeClient("sandbox", "sandbox-key", base_url=url) as client:
+        answer = client.product_types()
+    assert isinstance(answer, dict) == (shape == "production"), "production answers {'productType': [...]}"
+    types, problems = read_product_types(answer)
+    expected, _problems = read_product_types(catalogue_for(box).product_types)
+    assert problems == [] and types == expected and len(types) > 25
