@@ -68,7 +68,7 @@ class Package:
 
 @dataclass
 class Component:
-    """A PRODUCT_COMPONENT of a line (a bundle's parts, with their own quantities and serials), nested ones flattened."""
+    """A PRODUCT_COMPONENT of a line (a bundle's parts with their own quantities and serials); nested ones flattened."""
 
     supplier_pid: str | None = None
     ean: str | None = None
