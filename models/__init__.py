@@ -25,6 +25,7 @@ from . import product_template
 from . import purchase_order
 from . import purchase_order_line
 from . import res_company
+from . import res_company_api_key
 from . import res_config_settings
 from . import res_partner
 from . import stock_picking

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..itscope.client import export_url
-from ..itscope.errors import ItscopeError
+from ..itscope.errors import ItscopeError, ItscopeForeignUrl
 
 
 class ItscopeExport(models.Model):
@@ -50,6 +50,15 @@ class ItscopeExport(models.Model):
         for export in self:
             try:
                 export_url(export.company_id.itscope_base_url, export.export_ref)
+            except ItscopeForeignUrl:
+                raise ValidationError(
+                    self.env._(
+                        "%(ref)s is not at the ITscope API address %(api)s: only that address is sent the API key, "
+                        "so exports are downloaded only from there. Enter the export's id, or its URL at that address.",
+                        ref=export.export_ref,
+                        api=export.company_id.itscope_base_url,
+                    )
+                ) from None
             except ValueError:
                 raise ValidationError(
                     self.env._(

@@ -10,7 +10,6 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     itscope_account_id = fields.Char(string="ITscope Account ID", copy=False)
-    itscope_api_key = fields.Char(string="ITscope API Key", copy=False, groups="base.group_system")
     itscope_base_url = fields.Char(string="ITscope API URL", default=DEFAULT_BASE_URL, required=True)
     itscope_user_agent = fields.Char(
         string="ITscope User-Agent",
