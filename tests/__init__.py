@@ -12,3 +12,4 @@ from . import test_catalogue_ways_in
 from . import test_share
 from . import test_price_refresh
 from . import test_api_key_secrecy
+from . import test_company_boundaries

@@ -9,12 +9,11 @@ class ItscopeExportImport(models.TransientModel):
 
     _name = "itscope.export.import"
     _description = "Import an ITscope Export"
+    _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
-    source = fields.Selection(
-        [("itscope", "From ITscope"), ("file", "From a file")], required=True, default="itscope"
-    )
-    export_id = fields.Many2one("itscope.export", string="Export", domain="[('company_id', '=', company_id)]")
+    source = fields.Selection([("itscope", "From ITscope"), ("file", "From a file")], required=True, default="itscope")
+    export_id = fields.Many2one("itscope.export", check_company=True)
     file = fields.Binary(string="Export file", help="A CSV export (ZIP), an XML or a JSON export of ITscope.")
     filename = fields.Char()
     full = fields.Boolean(
