@@ -6,6 +6,7 @@ hurt (connection errors, 502, 504); a POST whose answer was lost raises :class:`
 look the outcome up instead of sending twice. Error messages carry ITscope's text and never the credentials.
 """
 
+import html
 import re
 import time
 from urllib.parse import quote, urlsplit
@@ -31,8 +32,10 @@ BATCH_SIZE = 50  # ITscope's maximum of products per request
 PAGE_SIZE = 50  # ITscope's page size for searches, deals and quotes
 RETRY_STATUSES = frozenset({502, 504})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-_TOKENISED_PATH = re.compile(r"/t/[^/]+$")
 _DECODED_BEFORE_SPLIT = re.compile("%(2F|23|25|2C|3B)")  # / # % , ; as ``quote`` writes them
+_TOKENISED_PATH = re.compile(r"/t/[^/]+$")
+_HTML_PAGE = re.compile(r"\s*<(?:!doctype\s+html|html)\b", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def chunked(items, size=BATCH_SIZE):
@@ -221,8 +224,14 @@ class ItscopeClient:
         raise ItscopeError(message, status=status)
 
     def _message(self, response):
-        """ITscope's own text for an error, short, one line, and scrubbed of the key should it ever echo it."""
-        text = " ".join((response.text or "").split())[:500] or response.reason or "no message"
+        """ITscope's own text for an error, short, one line, and scrubbed of the key should it ever echo it. An HTML
+        error page (a server's or a proxy's, e.g. ITscope's answer to a 5,000-digit product id) gives only its title:
+        its markup is no message for people."""
+        text = response.text or ""
+        if _HTML_PAGE.match(text):
+            title = _HTML_TITLE.search(text)
+            text = html.unescape(title.group(1)) if title else ""
+        text = " ".join(text.split())[:500] or response.reason or "no message"
         return "ITscope answered %d: %s" % (response.status_code, text.replace(self._secret, "***"))
 
     def _get_json(self, path, params=None):

@@ -105,6 +105,18 @@ def test_bad_request_carries_itscopes_message(sb):
     assert "nosuchkey" in str(error.value)
 
 
+def test_an_html_error_page_is_reduced_to_its_title(sb):
+    box, url = sb
+    page = (
+        "<!DOCTYPE html>\n<html><head><title>500 &ndash; Internal Server Error</title></head><body><h1>Oops</h1>"
+        "<pre>java.lang.NumberFormatException: For input string: 99999\n\tat com.itscope...</pre></body></html>"
+    )
+    box.faults.append(_fault("/products/ids/", 500, message=page))
+    with make_client(url) as client, pytest.raises(ItscopeServerError) as error:
+        list(client.products_by_ids(["1" * 5000]))
+    assert str(error.value) == "ITscope answered 500: 500 \u2013 Internal Server Error"
+
+
 def test_120_ids_take_3_calls(sb):
     box, url = sb
     with make_client(url) as client:
@@ -276,7 +288,6 @@ def _fault(path, status, **kwargs):
     from itscope.sandbox.app import Fault
 
     return Fault(path_contains=path, status=status, **kwargs)
-
 
 
 def test_quotes_and_single_objects(sb):
