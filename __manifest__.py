@@ -26,6 +26,7 @@
         "views/product_template_views.xml",
         "views/product_supplierinfo_views.xml",
         "views/res_config_settings_views.xml",
+        "views/itscope_share_templates.xml",
         "views/itscope_export_views.xml",
         "wizards/itscope_product_search_views.xml",
         "wizards/itscope_export_import_views.xml",

@@ -18,6 +18,7 @@ from . import itscope_product
 from . import itscope_product_seen
 from . import itscope_product_type
 from . import itscope_service
+from . import itscope_share
 from . import itscope_sync_run
 from . import product_category
 from . import product_supplierinfo

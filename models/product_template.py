@@ -5,9 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.image import image_process
 
-from ..itscope.errors import ItscopeError
 from ..itscope.media import ImageRefused, fetch_image, image_session
-from ..itscope.products import read_product
 
 _logger = logging.getLogger(__name__)
 
@@ -90,46 +88,3 @@ class ProductTemplate(models.Model):
         self.env["ir.cron"]._notify_progress(
             done=len(templates), remaining=self.with_context(active_test=False).search_count(domain)
         )
-
-    @api.model
-    def _itscope_open_shared(self, puid=None, ean=None):
-        """The URL of the product an ITscope "Share" tile names, by ITscope id or EAN; a product the company does
-        not have yet is imported from ITscope first (through the catalogue importer, like every other way in)."""
-        puid, ean = (puid or "").strip(), (ean or "").strip()
-        if not (puid.isdigit() or ean.isdigit()):
-            raise UserError(
-                self.env._("ITscope shared no usable product id or EAN (id=%(id)s, ean=%(ean)s).", id=puid, ean=ean)
-            )
-        template = self._itscope_find_shared(puid, ean)
-        if not template:
-            company = self.env.company
-            try:
-                with self.env["itscope.service"]._client(company) as client:
-                    if puid.isdigit():
-                        payload = next(iter(client.products_by_ids([puid])), None)
-                    else:
-                        payload = client.product_by_ean(ean)
-            except ItscopeError as error:
-                raise UserError(self.env["itscope.service"]._error_message(error)) from None
-            if not payload:
-                raise UserError(
-                    self.env._("ITscope does not know the shared product (id %(id)s, EAN %(ean)s).", id=puid, ean=ean)
-                )
-            product = read_product(payload)
-            run = self.env["itscope.sync.run"]._run(
-                company,
-                "catalogue",
-                lambda run: self.env["itscope.catalogue.importer"]._import_products(company, [product], run),
-            )
-            template = self._itscope_find_shared(product.puid, product.ean)
-            if not template:
-                raise UserError(run.failure or run.error_log or self.env._("The shared product could not be imported."))
-        return "/odoo/product.template/%d" % template[:1].id
-
-    @api.model
-    def _itscope_find_shared(self, puid, ean):
-        if puid:
-            template = self.search([("itscope_puid", "=", puid)], limit=1)
-            if template:
-                return template
-        return self.search([("barcode", "=", ean)], limit=1) if ean else self.browse()

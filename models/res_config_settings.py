@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .itscope_share import SHARE_TILE_PATH
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -24,6 +26,17 @@ class ResConfigSettings(models.TransientModel):
     itscope_refresh_end = fields.Float(related="company_id.itscope_refresh_end", readonly=False)
     itscope_send_orders = fields.Boolean(related="company_id.itscope_send_orders", readonly=False)
     itscope_validate_orders = fields.Boolean(related="company_id.itscope_validate_orders", readonly=False)
+    itscope_share_tile_url = fields.Char(
+        string="ITscope Share Tile URL",
+        compute="_compute_itscope_share_tile_url",
+        help="Paste it as the target URL of a tile in itscope.com's Share configuration: a product shared with the "
+        "tile opens in Odoo, or is offered for import.",
+    )
+
+    def _compute_itscope_share_tile_url(self):
+        """This Odoo's address (web.base.url) with the route and ITscope's own placeholders, as the tile needs it."""
+        for settings in self:
+            settings.itscope_share_tile_url = settings.get_base_url() + SHARE_TILE_PATH
 
     def action_itscope_test_connection(self):
         """Save the settings, then ask ITscope for the account's quota and say the outcome in plain words."""
