@@ -443,14 +443,16 @@ class _CsvExport:
         self.archive = archive
         self.members = {}
         for info in archive.infolist():
-            if not info.is_dir():
+            if not info.filename.endswith("/"):  # not is_dir(): it fails on a member without a name
                 self.members.setdefault(info.filename.rsplit("/", 1)[-1].lower().removesuffix(".csv"), info)
 
     def rows(self):
         if "product" not in self.members:
             raise _Unreadable("The CSV export has no product.csv")
         read = {"product", "log", *_CHILDREN, *_GRANDCHILDREN, *_IGNORED_TABLES}
-        unread = sorted(info.filename for name, info in self.members.items() if name not in read)
+        unread = sorted(
+            info.filename or "(a member without a name)" for name, info in self.members.items() if name not in read
+        )
         if unread:
             yield Notice("The CSV export holds files the connector does not read: %s." % ", ".join(unread))
         products = _CsvTable(self.archive, self.members["product"], "product")

@@ -187,13 +187,17 @@ def _number(data, key):
     return number
 
 
-def _amount(data, key):
+def _below(data, key, digits, what):
+    """A number from 0 to below 10**digits, or None when absent."""
     number = _number(data, key)
-    if number is None:
-        return None
-    if number < 0 or number.adjusted() >= _AMOUNT_DIGITS:
-        raise ValueError("%s is not a valid amount (0 to 10^%d): %s" % (key, _AMOUNT_DIGITS, _shown(data[key])))
-    return number.quantize(Decimal("0.01"))
+    if number is not None and (number < 0 or number.adjusted() >= digits):
+        raise ValueError("%s is not %s (0 to 10^%d): %s" % (key, what, digits, _shown(data[key])))
+    return number
+
+
+def _amount(data, key):
+    number = _below(data, key, _AMOUNT_DIGITS, "a valid amount")
+    return None if number is None else number.quantize(Decimal("0.01"))
 
 
 def _whole(data, key, default=0):
@@ -208,12 +212,8 @@ def _whole(data, key, default=0):
 
 
 def _weight(data, key):
-    number = _number(data, key)
-    if number is None:
-        return None
-    if number < 0 or number.adjusted() >= _WEIGHT_DIGITS:
-        raise ValueError("%s is not a weight in kg (0 to 10^%d): %s" % (key, _WEIGHT_DIGITS, _shown(data[key])))
-    return float(number)
+    number = _below(data, key, _WEIGHT_DIGITS, "a weight in kg")
+    return None if number is None else float(number)
 
 
 def _flag(data, key):

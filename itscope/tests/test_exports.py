@@ -1,7 +1,6 @@
 """Export readers: every format in every shape yields the same products as the API, bad rows are reported, memory
 stays flat."""
 
-import dataclasses
 import json
 import tracemalloc
 import zipfile
@@ -15,6 +14,7 @@ from itscope.products import read_product
 from itscope.sandbox import SandboxConfig, running_sandbox
 from itscope.sandbox.catalogue import catalogue_for
 from itscope.sandbox.products import EXPORTS
+from itscope.tests.minutes import comparable
 
 EXPORT_IDS = {(view, form): export_id for export_id, (view, form) in EXPORTS.items()}
 
@@ -31,19 +31,6 @@ def download(url, view, form, tmp_path, query="", name=None):
     with ItscopeClient("sandbox", "sandbox-key", base_url=url) as client, open(target, "wb") as handle:
         client.download_export(url + "/products/exports/" + EXPORT_IDS[(view, form)] + query, handle)
     return target
-
-
-def comparable(product):
-    """CSV dates carry minutes only: compare offers with their times cut to the minute."""
-    offers = tuple(
-        dataclasses.replace(
-            offer,
-            price_updated=offer.price_updated and offer.price_updated.replace(second=0),
-            stock_updated=offer.stock_updated and offer.stock_updated.replace(second=0),
-        )
-        for offer in product.offers
-    )
-    return dataclasses.replace(product, offers=offers)
 
 
 @pytest.mark.parametrize("form", ["json", "xml", "csv"])

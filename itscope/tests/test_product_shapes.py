@@ -7,7 +7,6 @@ quoted, ``puid``), and the variants real files show: other delimiters, a BOM, CR
 
 import codecs
 import csv
-import dataclasses
 import io
 import re
 import zipfile
@@ -22,22 +21,10 @@ from itscope.records import read_product_types
 from itscope.sandbox import SandboxConfig, running_sandbox
 from itscope.sandbox.catalogue import Catalogue, catalogue_for
 from itscope.sandbox.products import SHAPES, export_chunks, production_shape
+from itscope.tests.minutes import comparable
 
 ANCHOR = 1_700_000_000 - 1_700_000_000 % 86_400
 CATALOGUE = Catalogue(seed=3, size=60, anchor=ANCHOR)
-
-
-def comparable(product):
-    """CSV dates carry minutes only: a record with its offers' times cut to the minute."""
-    offers = tuple(
-        dataclasses.replace(
-            offer,
-            price_updated=offer.price_updated and offer.price_updated.replace(second=0),
-            stock_updated=offer.stock_updated and offer.stock_updated.replace(second=0),
-        )
-        for offer in product.offers
-    )
-    return dataclasses.replace(product, offers=offers)
 
 
 def export_file(tmp_path, form, shape, products, name=None):
