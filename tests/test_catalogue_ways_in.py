@@ -1,6 +1,8 @@
 """The ways into the catalogue that people use: the "Add from ITscope" wizard and ITscope exports."""
 
 import base64
+import io
+import zipfile
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -95,6 +97,46 @@ class TestCatalogueWaysIn(ItscopeCase):
         self.assertTrue(run.export_attachment_id.store_fname, "streamed into the file store")
         # A full export is due again only after a day.
         self.assertFalse(self.env["itscope.export"].search(self.env["itscope.export"]._due_domain()))
+
+    def test_csv_export_in_itscopes_own_layout_fills_the_vendor_price_lines(self):
+        """ITscope's standard CSV export as live accounts deliver it (tab-separated, offers linked by ``productId``,
+        attributes flattened into product.csv) imports end to end: each offer becomes a vendor price line with its
+        distributor, price, SKU and stock."""
+        url = "%s/products/exports/%s?products=20" % (self.sandbox_url, EXPORT_IDS[("standard", "csv")])
+        export = self.env["itscope.export"].create({"name": "CSV", "export_ref": url})
+        run = self._run_export(export._itscope_download_and_import())
+        self.assertEqual((run.state, run.created_count), ("done", 20), run.failure or run.error_log)
+        with zipfile.ZipFile(io.BytesIO(run.export_attachment_id.raw)) as archive:
+            self.assertTrue(archive.read("supplierItem.csv").startswith(b"productId\tid\t"))
+            self.assertNotIn("attribute.csv", archive.namelist())
+        vendors = {
+            distributor.itscope_id: distributor.partner_id
+            for distributor in self.env["itscope.distributor"].search([("company_id", "=", self.company.id)])
+        }
+        lines = 0
+        for product in self.catalogue.products(0, 20):
+            template = self.Template.search([("itscope_puid", "=", str(product["puid"]))])
+            attributes = "\n".join("%s: %s" % (a["attributeTypeName"], a["displayValue"]) for a in product["attribute"])
+            self.assertEqual(template.itscope_attributes, attributes)
+            lines_by_offer = {line.itscope_offer_id: line for line in template.seller_ids}
+            for item in product["supplierItem"]:
+                if item["conditionId"] != 1:  # the company takes new goods only
+                    continue
+                self.assertRecordValues(
+                    lines_by_offer[str(item["id"])],
+                    [
+                        {
+                            "partner_id": vendors[str(item["supplierId"])].id,
+                            "price": item["price"],
+                            "product_code": item["supplierSKU"],
+                            "itscope_stock": item["stock"],
+                            "itscope_stock_status": str(item["stockStatus"]),
+                            "itscope_available": True,
+                        }
+                    ],
+                )
+                lines += 1
+        self.assertGreater(lines, 20)
 
     def test_export_by_share_url_and_a_failed_download(self):
         url = "%s/products/exports/%s?products=30" % (self.sandbox_url, EXPORT_IDS[("standard", "json")])
