@@ -7,6 +7,7 @@ look the outcome up instead of sending twice. Error messages carry ITscope's tex
 """
 
 import html
+import json
 import re
 import time
 from urllib.parse import quote, urlsplit
@@ -29,7 +30,7 @@ from .xmlsafe import parse_xml
 
 DEFAULT_BASE_URL = "https://api.itscope.com/2.1"
 BATCH_SIZE = 50  # ITscope's maximum of products per request
-PAGE_SIZE = 50  # ITscope's page size for searches, deals and quotes
+PAGE_SIZE = 50  # ITscope's page size for searches, deals, quotes and carts
 RETRY_STATUSES = frozenset({502, 504})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _DECODED_BEFORE_SPLIT = re.compile("%(2F|23|25|2C|3B)")  # / # % , ; as ``quote`` writes them
@@ -408,3 +409,93 @@ class ItscopeClient:
 
     def get_quote(self, quote_id):
         return self._get_one("business/quotes/%s/quote.json" % quote(quote_id, safe=""))
+
+    def quotation(self, quote_id, document_url=None):
+        """A quote's QUOTATION (openTRANS XML bytes), from the quote's ``documentUrl`` (fetched only at the API
+        address, like every URL sent the key) or else by its id; ``None`` when ITscope has none."""
+        response = self._request(
+            "GET", document_url or "business/documents/%s/QUOTATION.xml" % quote(quote_id, safe="")
+        )
+        return None if response is None else response.content
+
+    # ------------------------------------------------------------
+    # Carts
+    # ------------------------------------------------------------
+
+    def _send_json(self, method, path, body=None, params=None):
+        """A write with a JSON body (ITscope takes JSON or XML); its JSON answer, or ``None`` (204 or no body)."""
+        response = self._request(
+            method,
+            path,
+            params=params,
+            data=None if body is None else json.dumps(body),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        if response is None or not response.content:
+            return None
+        return response.json()
+
+    def carts(self, archived=False, max_pages=None):
+        """Yield the account's carts (the ``pool`` among them), 50 a page."""
+        params = {"archiv": "ARCHIVED" if archived else "NOTARCHIVED"}
+        yield from self._paged(
+            lambda page: self._get_json("business/carts/cart.json", {**params, "page": page}) or [], max_pages
+        )
+
+    def cart(self, cart_id):
+        return self._get_one("business/carts/%s/cart.json" % quote(cart_id, safe=""))
+
+    def cart_line_items(self, cart_id):
+        """The cart's line items (``CartLineItemOrder`` dicts with ``lineItemId``); ``[]`` for an empty cart."""
+        return _line_items(self._get_json("business/carts/%s/cartlineitems.json" % quote(cart_id, safe="")))
+
+    def create_cart(self, name):
+        """Create a cart named ``name``; return it (a dict with ``cartId``). Never retried: a lost answer raises
+        ItscopeUnreachable, and the caller looks the cart up by name before creating another."""
+        cart = self._send_json("POST", "business/carts", {"cartName": name})
+        cart = cart[0] if isinstance(cart, list) and cart else cart
+        if not isinstance(cart, dict) or not cart.get("cartId"):
+            raise ItscopeError("ITscope created the cart %r but did not say its id." % name)
+        return cart
+
+    def rename_cart(self, cart_id, name):
+        return self._send_json("PUT", "business/carts/%s" % quote(cart_id, safe=""), {"cartName": name})
+
+    def delete_cart(self, cart_id):
+        self._request("DELETE", "business/carts/%s" % quote(cart_id, safe=""))
+
+    def archive_cart(self, cart_id):
+        self._request("PUT", "business/carts/archive/%s" % quote(cart_id, safe=""))
+
+    def add_cart_line_items(self, cart_id, line_items, strategy=None):
+        """Add ``CartLineItemOrder`` dicts (``puid``/``supplierId``/``supplierItemId``/``quantity``/…) to a cart,
+        optionally optimising it after (``strategy``: manual, minprice, minpricepartner, minsuppliers); return the
+        cart's line items as ITscope answers them."""
+        answer = self._send_json(
+            "POST",
+            "business/carts/%s/cartlineitems" % quote(cart_id, safe=""),
+            {"cartLineItem": list(line_items)},
+            params={"optimisationStrategy": strategy} if strategy else None,
+        )
+        return _line_items(answer)
+
+    def remove_cart_line_item(self, cart_id, line_item_id):
+        self._request(
+            "DELETE", "business/carts/%s/cartlineitems/%s" % (quote(cart_id, safe=""), quote(line_item_id, safe=""))
+        )
+
+    def optimise_cart(self, cart_id, strategy="minpricepartner"):
+        """Have ITscope optimise the cart with ``strategy``; return the updated line items."""
+        answer = self._send_json(
+            "PUT", "business/carts/%s/optimise" % quote(cart_id, safe=""), params={"optimisationStrategy": strategy}
+        )
+        return _line_items(answer)
+
+
+def _line_items(answer):
+    """A cart's line items from ITscope's answer: the ``CartLineItemOrderContainer`` (``{"cartLineItem": [...]}``,
+    one item alone possibly not in a list) or a bare list."""
+    items = answer.get("cartLineItem") if isinstance(answer, dict) else answer
+    if isinstance(items, dict):
+        items = [items]
+    return [item for item in items or [] if isinstance(item, dict)]

@@ -9,6 +9,7 @@
 
 from ._xml import SCHEMA_FILE, validate
 from .model import (
+    Agreement,
     Charge,
     Component,
     Document,
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_ORDER_ID_LENGTH",
     "SCHEMA_FILE",
     "UNSUPPORTED_TYPES",
+    "Agreement",
     "Charge",
     "Component",
     "Document",

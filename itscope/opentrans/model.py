@@ -79,6 +79,19 @@ class Component:
 
 
 @dataclass
+class Agreement:
+    """An AGREEMENT of a line (a QUOTATION_ITEM's own, or an ORDER item's SOURCING_INFO): a project or special-bid
+    number. ``type`` is the element's type attribute as written: ``supplier`` for the distributor's project number,
+    anything else (``buyer``, ``manufacturer``, none) for the manufacturer's project or special-bid number."""
+
+    agreement_id: str
+    type: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    description: str | None = None
+
+
+@dataclass
 class PartialDelivery:
     """One PARTIAL_DELIVERY of a line: this quantity on these dates."""
 
@@ -95,7 +108,7 @@ class Line:
     place senders put them (PRODUCT_ID, the item itself, ITEM_UDX). ``delivery_note_id`` names the delivery an
     invoice line bills, ``corrected_invoice_id`` the invoice a credit note line corrects. ``customer_id`` is the
     CUSTOMER_IDREF of a line for an end customer (licensee), ``product_type`` its PRODUCT_TYPE (``physical``,
-    ``license``, ``service``…).
+    ``license``, ``service``…). ``agreements`` are its project and special-bid numbers (:class:`Agreement`).
     """
 
     line_id: str
@@ -134,6 +147,7 @@ class Line:
     packages: list = field(default_factory=list)
     partial_deliveries: list = field(default_factory=list)
     components: list = field(default_factory=list)
+    agreements: list = field(default_factory=list)
 
     @property
     def amount(self):

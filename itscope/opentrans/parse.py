@@ -16,6 +16,7 @@ from ..xmlsafe import parse_xml
 from ._values import read_count, read_country_code, read_date, read_decimal
 from ._xml import Lookups, local_name, text
 from .model import (
+    Agreement,
     Charge,
     Component,
     Document,
@@ -264,6 +265,7 @@ class _Reader:
                 for delivery in self._records(item, "PARTIAL_DELIVERY_LIST/PARTIAL_DELIVERY")
             ],
             components=self._components(item, where),
+            agreements=self._agreements(item, where),
             remarks=self._remarks(item),
         )
         reference = self.xml.find(item, "ORDER_REFERENCE")
@@ -280,6 +282,21 @@ class _Reader:
             self.warn("%sPRICE_QUANTITY %s is not positive; the price is read per unit." % (where, line.price_quantity))
             line.price_quantity = None
         return line
+
+    def _agreements(self, item, where):
+        """The item's AGREEMENTs: a QUOTATION_ITEM carries them itself, an ORDER item inside SOURCING_INFO."""
+        return [
+            Agreement(
+                agreement_id=self.xml.find_text(agreement, "AGREEMENT_ID"),
+                type=agreement.get("type", ""),
+                start_date=self._date(agreement, "AGREEMENT_START_DATE", where=where),
+                end_date=self._date(agreement, "AGREEMENT_END_DATE", where=where),
+                description=self.xml.find_text(agreement, "AGREEMENT_DESCR"),
+            )
+            for path in ("AGREEMENT", "SOURCING_INFO/AGREEMENT")
+            for agreement in self._records(item, path)
+            if self.xml.find_text(agreement, "AGREEMENT_ID")
+        ]
 
     def _components(self, element, where):
         """PRODUCT_COMPONENTS, nested ones flattened after their parent (the XML depth limit bounds the nesting)."""

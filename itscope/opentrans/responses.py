@@ -165,6 +165,8 @@ def build_quotation(doc):
         add_product_id(item, line, buyer_pid_type="itscope")
         add_quantity(item, line.quantity, line.unit)
         _add_amounts(item, line)
+        for agreement in line.agreements:
+            _add_agreement(item, agreement)
         add_remarks(item, line.remarks)
     _add_summary(root, "QUOTATION_SUMMARY", doc, with_total=True)
     return serialize(root)
@@ -217,6 +219,18 @@ def _add_amounts(item, line, tax_rate=None):
     add_price(item, line.price, tax_rate, None if tax_rate is None else money(line.price * tax_rate))
     sub(item, "PRICE_LINE_AMOUNT", amount)
     return amount
+
+
+def _add_agreement(item, agreement):
+    """AGREEMENT (XSD order: id, start date, end date, description); the XSD requires the end date."""
+    element = sub(item, "AGREEMENT", type=agreement.type)
+    bme(element, "AGREEMENT_ID", agreement.agreement_id, max_length=50)
+    if agreement.start_date:
+        bme(element, "AGREEMENT_START_DATE", agreement.start_date)
+    bme(element, "AGREEMENT_END_DATE", agreement.end_date)
+    if agreement.description:
+        sub(element, "AGREEMENT_DESCR", agreement.description, max_length=250)
+    return element
 
 
 def _add_package(package_info, package):

@@ -1,8 +1,9 @@
 """The sandbox's WSGI core: routing, Basic auth, ITscope's rate limit, a request log, a settable clock and faults.
 
-Route modules (``products.py``, ``business.py``) each expose ``rules()`` returning werkzeug ``Rule`` objects whose
-endpoint is a callable ``handler(sandbox, request, **path_args) -> Response``. Everything under ``/_sandbox/`` is the
-control plane tests use (request log, clock, faults, limits); it needs no auth and is never rate limited.
+Route modules (``products.py``, ``business.py``, ``carts.py``) each expose ``rules()`` returning werkzeug ``Rule``
+objects whose endpoint is a callable ``handler(sandbox, request, **path_args) -> Response``. Everything under
+``/_sandbox/`` is the control plane tests use (request log, clock, faults, limits); it needs no auth and is never
+rate limited.
 """
 
 import base64
@@ -103,7 +104,7 @@ class Sandbox:
     # ------------------------------------------------------------
 
     def _rules(self):
-        from . import business, products  # route modules import this one for its helpers
+        from . import business, carts, products  # route modules import this one for its helpers
 
         rules = [
             Rule("/_sandbox/requests", endpoint=_control_requests),
@@ -113,7 +114,7 @@ class Sandbox:
             Rule(API_PREFIX + "/info/quota", endpoint=_info_quota, methods=["GET"]),
             *products.control_rules(),
         ]
-        for module in (products, business):
+        for module in (products, business, carts):
             for rule in module.rules():
                 rule.rule = API_PREFIX + rule.rule
                 rules.append(rule)

@@ -37,9 +37,9 @@ the sandbox seed, so runs repeat. ``statusDate`` is the time of the last status 
 ``lastUpdateDateFrom``/``To`` filter on) is that or its archiving. Dates without an offset there are read as UTC.
 
 **Documents** (``business/documents/{transactionId}/{VIEW}.xml``) are 204 until their step has happened.
-**Quotes**: three sample quotes (DRAFT, PROGRESS, WON) built from the first catalogue offers, each with a QUOTATION
-whose BUYER_PID type="itscope" is the supplierItem id, as ITscope writes it. ``validateschema`` answers 400 with the
-XSD's errors, one per line, or 200.
+**Quotes**: three sample quotes (DRAFT, PROGRESS, WON) built from the first catalogue offers (see
+``_ensure_quotes``), each with a QUOTATION whose BUYER_PID type="itscope" is the supplierItem id, as ITscope writes
+it. ``validateschema`` answers 400 with the XSD's errors, one per line, or 200.
 """
 
 import hashlib
@@ -58,6 +58,7 @@ from werkzeug.wrappers import Response
 from ..errors import ItscopeDocumentError
 from ..opentrans import (
     SCHEMA_FILE,
+    Agreement,
     Charge,
     Document,
     Line,
@@ -795,32 +796,24 @@ _QUOTE_SEEDS = (
 
 
 def _ensure_quotes(sandbox, business):
-    """Create the few sample quotes once, from offers in the catalogue, each with its QUOTATION document."""
+    """Create the sample quotes once from the catalogue, each with its QUOTATION document.
+
+    Each quote has three lines, new goods without licence terms from partnered distributors (so each can be ordered
+    as quoted), at two distributors at least. The PROGRESS quote's first line is an offer with a project price,
+    quoted at that price with the project's two numbers as AGREEMENTs: the distributor's (type="supplier") and the
+    manufacturer's special bid (type="manufacturer", with its end date and end customer).
+    """
     if business.quotes is not None:
         return
-    offers = []
-    for product in catalogue_for(sandbox).products():
-        offers += [(product, item) for item in product.get("supplierItem") or [] if item.get("price")]
-        if len(offers) >= 3 * len(_QUOTE_SEEDS):
-            break
+    pool = _quotable_offers(catalogue_for(sandbox), 8 * len(_QUOTE_SEEDS))
+    project_offer = next(((product, item) for product, item in pool if item.get("project")), None)
+    if project_offer:
+        pool.remove(project_offer)
     created = sandbox.clock.now().replace(microsecond=0) - timedelta(days=3)
     business.quotes = []
     for number, (status, name, organisation, person) in enumerate(_QUOTE_SEEDS, start=1):
-        chosen = offers[(number - 1) * 3 : number * 3]
-        lines = [
-            Line(
-                line_id="%05d" % position,
-                supplier_pid=item.get("supplierSKU"),
-                ean=product.get("ean"),
-                puid=str(product["puid"]),
-                buyer_pid=str(item["id"]),
-                description=product.get("productName"),
-                quantity=Decimal(position),
-                unit="C62",
-                price=Decimal(str(item["price"])),
-            )
-            for position, (product, item) in enumerate(chosen, start=1)
-        ]
+        chosen = _two_distributors(pool, first=project_offer if status == "PROGRESS" else None)
+        lines = [_quote_line(position, product, item) for position, (product, item) in enumerate(chosen, start=1)]
         quote = _Quote(
             quote_id=_transaction_id(sandbox, "quote", number),
             quote_no="SBX-%s-%05d" % (created.strftime("%Y%m%d"), 10146 + number),
@@ -837,6 +830,68 @@ def _ensure_quotes(sandbox, business):
         quote.document = _StoredDocument(quote.quote_id, "QUOTATION", build_quotation(_quotation(sandbox, quote)))
         business.quotes.append(quote)
         business.documents[quote.quote_id] = (None, quote.document)
+
+
+def _quotable_offers(catalogue, count):
+    """The first ``count`` ``(product, supplierItem)`` a quote may hold, in catalogue order (see _ensure_quotes)."""
+    partnered, offers = catalogue.partnered_ids, []
+    for product in catalogue.products():
+        offers += [
+            (product, item)
+            for item in product.get("supplierItem") or []
+            if item.get("price")
+            and item["conditionId"] == 1
+            and item["supplierId"] in partnered
+            and "contractTypeId" not in item
+        ]
+        if len(offers) >= count:
+            break
+    return offers
+
+
+def _two_distributors(pool, first=None, size=3):
+    """Take ``size`` offers of distinct products out of ``pool`` (``first`` leading), at two distributors at least:
+    the second line is the first offer of another distributor than the first line's."""
+    chosen = [first or pool.pop(0)]
+    while len(chosen) < size:
+        products = {product["puid"] for product, _item in chosen}
+        distributors = {item["supplierId"] for _product, item in chosen}
+        candidates = [(product, item) for product, item in pool if product["puid"] not in products]
+        other = [offer for offer in candidates if offer[1]["supplierId"] not in distributors]
+        pick = (other if len(distributors) < 2 and other else candidates)[0]
+        pool.remove(pick)
+        chosen.append(pick)
+    return chosen
+
+
+def _quote_line(position, product, item):
+    """A QUOTATION line quoting ``item`` (its first project's price and numbers, when it has one)."""
+    project = (item.get("project") or [None])[0]
+    agreements = []
+    if project:
+        valid_to = datetime.fromisoformat(project["validTo"]).date()
+        agreements = [
+            Agreement(project["supplierProjectId"], type="supplier", end_date=valid_to),
+            Agreement(
+                project["manufacturerProjectId"],
+                type="manufacturer",
+                start_date=datetime.fromisoformat(project["validFrom"]).date(),
+                end_date=valid_to,
+                description=project["endCustomer"],
+            ),
+        ]
+    return Line(
+        line_id="%05d" % position,
+        supplier_pid=item.get("supplierSKU"),
+        ean=product.get("ean"),
+        puid=str(product["puid"]),
+        buyer_pid=str(item["id"]),
+        description=product.get("productName"),
+        quantity=Decimal(position),
+        unit="C62",
+        price=Decimal(str(project["price"] if project else item["price"])),
+        agreements=agreements,
+    )
 
 
 def _quotation(sandbox, quote):

@@ -8,7 +8,8 @@ Public names (the product routes and ``business.py`` import them; keep them stab
 - ``catalogue_for(sandbox) -> Catalogue``: the sandbox's catalogue, built on first use and cached in ``sandbox.state``.
 - ``Catalogue.distributors``: ``company`` dicts, each with its ``supplier``; ``Catalogue.distributor(id)`` finds one.
   ``PARTNER_TEST_ID`` (10000735, "ITscope Partner-Test") is always there. Partnered distributors carry
-  ``customerAccountNumber`` and ``orderAccountNumber`` (the latter falls back to the former, as the OpenAPI says).
+  ``customerAccountNumber`` and ``orderAccountNumber`` (the latter falls back to the former, as the OpenAPI says);
+  ``Catalogue.partnered_ids`` are their ids.
 - ``Catalogue.manufacturers``: ``company`` dicts, each with its ``manufacturer``.
 - ``Catalogue.product_types``: ``productType`` dicts.
 - ``Catalogue.product(puid) -> dict | None``: one product in the ``standard`` view at the current generation; also
@@ -477,6 +478,11 @@ class Catalogue:
 
     def distributor(self, distributor_id):
         return self._distributor_by_id.get(distributor_id)
+
+    @property
+    def partnered_ids(self):
+        """Ids of the distributors the sandbox account is a customer of (ITscope's "partners")."""
+        return frozenset(d.id for d in _DISTRIBUTORS if d.customer_number)
 
     def product(self, puid):
         key = _key_of_puid(puid)

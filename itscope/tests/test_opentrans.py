@@ -14,6 +14,7 @@ import pytest
 
 from itscope.errors import ItscopeDocumentError
 from itscope.opentrans import (
+    Agreement,
     Charge,
     Order,
     OrderLine,
@@ -354,6 +355,11 @@ def test_built_order_with_end_customer_and_projects_is_valid():
     assert b'<CUSTOMER_IDREF type="buyer_specific">EC-1</CUSTOMER_IDREF>' in xml
     assert b"<bme:AGREEMENT_ID>HPPSK1234500</bme:AGREEMENT_ID>" in xml
     assert b"<QUOTATION_ID>Q-77</QUOTATION_ID>" in xml
+    assert [line.agreements for line in doc.lines] == [
+        [],
+        [Agreement("HPPSK1234500", start_date=date(2024, 1, 1), end_date=date(2024, 12, 31), description="Landkreis")],
+        [],
+    ]
 
 
 def test_order_totals_are_exact_sums_of_rounded_lines():
@@ -504,6 +510,23 @@ def test_quotation_is_valid_and_carries_supplier_item_ids():
         "SBX-20240501-10147",
         ["40000000000", "40000000001", "40000000002"],
     )
+
+
+@needs_xsd
+def test_quotation_lines_carry_their_project_and_special_bid_agreements():
+    """A quoted project price names the distributor's project (type="supplier") and the manufacturer's special bid;
+    both read back in order, with their dates and end customer."""
+    agreements = [
+        Agreement("SP-27-48", type="supplier", end_date=date(2025, 3, 31)),
+        Agreement("HP-PRJ-000048", "manufacturer", date(2024, 10, 1), date(2025, 3, 31), "Landkreis Musterland"),
+    ]
+    base = response_base("QUOTATION")
+    lines = [dataclasses.replace(base.lines[0], agreements=agreements), *base.lines[1:]]
+    xml = build_quotation(response_base("QUOTATION", document_id="SBX-20240501-10148", lines=lines))
+    assert_valid(xml)
+    assert [line.agreements for line in parse_document(xml).lines] == [agreements, [], []]
+    missing_id = xml.replace(b"<bme:AGREEMENT_ID>SP-27-48</bme:AGREEMENT_ID>", b"<bme:AGREEMENT_ID/>")
+    assert [a.agreement_id for a in parse_document(missing_id).lines[0].agreements] == ["HP-PRJ-000048"]
 
 
 @needs_xsd

@@ -476,3 +476,32 @@ def test_quotes_and_their_quotation_documents(api, sandbox):
     for line in quotation.lines:
         product = catalogue.product(int(line.puid))
         assert line.buyer_pid in {str(item["id"]) for item in product["supplierItem"]}
+
+
+def test_quotes_can_be_ordered_as_quoted(api, sandbox):
+    """Every quote line is a new, priced offer of a partnered distributor, each quote spans two distributors at
+    least, and the PROGRESS quote's first line is an offer with a project price: a line is quoted at its offer's
+    project price, with the project's numbers, where the offer has one."""
+    catalogue = catalogue_for(sandbox[0])
+    for quote in api.get("/business/quotes/quote.json").json():
+        quotation = parse_document(requests.get(quote["documentUrl"], auth=AUTH, timeout=TIMEOUT).content)
+        offers = []
+        for line in quotation.lines:
+            product = catalogue.product(int(line.puid))
+            offers.append(next(item for item in product["supplierItem"] if str(item["id"]) == line.buyer_pid))
+        assert all(item["conditionId"] == 1 and item["supplierId"] in catalogue.partnered_ids for item in offers)
+        assert len({item["supplierId"] for item in offers}) >= 2
+        assert len({line.puid for line in quotation.lines}) == len(quotation.lines)
+        if quote["status"] == "PROGRESS":
+            assert offers[0].get("project")
+        for line, item in zip(quotation.lines, offers, strict=True):
+            project = (item.get("project") or [None])[0]
+            if project:
+                assert line.price == Decimal(str(project["price"]))
+                assert [(a.type, a.agreement_id) for a in line.agreements] == [
+                    ("supplier", project["supplierProjectId"]),
+                    ("manufacturer", project["manufacturerProjectId"]),
+                ]
+                assert line.agreements[1].description == project["endCustomer"]
+            else:
+                assert (line.price, line.agreements) == (Decimal(str(item["price"])), [])
