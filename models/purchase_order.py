@@ -17,7 +17,7 @@ class PurchaseOrder(models.Model):
     )
     itscope_customer_account = fields.Char(
         string="Customer Account",
-        compute="_compute_itscope_order_options",
+        compute="_compute_itscope_customer_account",
         store=True,
         readonly=False,
         copy=False,
@@ -26,9 +26,10 @@ class PurchaseOrder(models.Model):
     )
     itscope_partial_shipment = fields.Boolean(
         string="Partial Shipment Allowed",
-        compute="_compute_itscope_order_options",
+        compute="_compute_itscope_partial_shipment",
         store=True,
         readonly=False,
+        copy=False,
         help="The distributor may ship what is in stock now and the rest later (agree on it with the distributor).",
     )
     itscope_dropship = fields.Boolean(
@@ -97,12 +98,18 @@ class PurchaseOrder(models.Model):
         for order in self:
             order.itscope_distributor_id = by_key.get((order.company_id, order.partner_id.commercial_partner_id))
 
+    # One compute per option: a field given when an order is created (a copy passes its options on) keeps the other
+    # fields of its compute method from being computed, so a shared method left a split RFQ without its account.
     @api.depends("partner_id", "company_id")
-    def _compute_itscope_order_options(self):
+    def _compute_itscope_customer_account(self):
         for order in self:
             distributor = order.itscope_distributor_id
             order.itscope_customer_account = distributor.order_account_number or distributor.customer_account_number
-            order.itscope_partial_shipment = distributor.partial_shipment_allowed
+
+    @api.depends("partner_id", "company_id")
+    def _compute_itscope_partial_shipment(self):
+        for order in self:
+            order.itscope_partial_shipment = order.itscope_distributor_id.partial_shipment_allowed
 
     @api.depends("itscope_order_document_id.state")
     def _compute_itscope_send_state(self):

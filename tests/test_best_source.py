@@ -78,3 +78,21 @@ class TestBestSource(ItscopeOrderCase):
         self.assertEqual(set(new.mapped("origin")), {order.name})
         c_lines = new.filtered(lambda o: o.partner_id == self.c).order_line
         self.assertTrue(all(line.name.startswith("[C-") for line in c_lines))
+
+    def test_split_rfq_gets_the_customer_account_of_its_distributor(self):
+        """The RFQ split off for another distributor orders with that distributor's customer account, so it can be
+        confirmed like the original."""
+        products = [
+            self._offered_product("A-only", [(self.a, 10, 9, "1")]),
+            self._offered_product("B-only", [(self.b, 10, 9, "1")]),
+        ]
+        order = self._order([(product, 1) for product in products], partner=self.a)
+        orders = self.env["purchase.order"].browse(self._proposal(order).action_apply()["domain"][0][2])
+        self.assertEqual(len(orders), 2)
+        for rfq in orders:
+            distributor = rfq.itscope_distributor_id
+            expected = distributor.order_account_number or distributor.customer_account_number
+            self.assertTrue(expected, "the sandbox's partnered distributors have an account")
+            self.assertEqual(rfq.itscope_customer_account, expected, rfq.partner_id.name)
+            problems = self.env["itscope.order.exchange"]._order_problems(rfq)
+            self.assertFalse([problem for problem in problems if "customer account" in problem], problems)
