@@ -186,8 +186,10 @@ class ItscopeCatalogueImporter(models.AbstractModel):
     @api.model
     def _import_products(self, company, products, run):
         """Import :class:`Product` records (search wizard, list of ids) for ``company`` into ``run``, in the caller's
-        transaction; the accessories among them and already imported are linked."""
+        transaction; the accessories among them and already imported are linked, and the offers their reading
+        refused (``Product.problems``) are logged."""
         importer = self.with_company(company).with_context(tracking_disable=True)
+        run._add_errors([problem for product in products for problem in product.problems])
         settings = importer._prepare_settings(company, run)
         prepared = [_prepare(settings, product, None) for product in products]
         written = importer._write_products(settings, prepared, run)

@@ -536,6 +536,19 @@ class TestCatalogueImport(ItscopeCase):
         self.assertIn("123: cut off", run.error_log)
         self.assertEqual(run.export_position, len(payloads))
 
+    def test_an_interactive_import_logs_the_offers_it_could_not_read(self):
+        payload = copy.deepcopy(self._payload_with_offer(160))
+        good = self._imported_offers(payload)[0]
+        bad = dict(good, id=good["id"] + 7_000_000, stock="1e5000")
+        payload["supplierItem"].append(bad)
+        run = self._import([payload])
+        self.assertEqual((run.state, run.created_count, run.error_count), ("partial", 1, 1))
+        reason = "an offer of product %s was not read: stock is out of range" % payload["puid"]
+        self.assertIn("%s: %s" % (bad["id"], reason), run.error_log)
+        offers = self._template(payload).seller_ids.mapped("itscope_offer_id")
+        self.assertIn(str(good["id"]), offers)
+        self.assertNotIn(str(bad["id"]), offers)
+
     def test_unmapped_distributor_is_noted_once(self):
         payloads = self._payloads(115, 160)
         self.assertTrue(
