@@ -240,13 +240,43 @@ class ItscopeOrderExchange(models.AbstractModel):
             self._notify_send_problem(order, document)
             return False
         order_entries = _deal_documents(deal, "order")
+        transaction_id = order_entries[0].get("transactionId") if order_entries else False
+        holder = self._document_holding(document, transaction_id)
+        reissued = holder and self.env._(
+            "ITscope gave this ORDER the transaction id %(transaction)s, which %(document)s of %(order)s already "
+            "holds; the order was sent, and the id stays with the earlier document. Check both orders at ITscope.",
+            transaction=transaction_id,
+            document=holder.display_name,
+            order=holder.purchase_id.name or "-",
+        )
         document._set_state(
             "sent",
             itscope_order_id=deal.get("orderId"),
-            transaction_id=order_entries[0].get("transactionId") if order_entries else False,
+            transaction_id=False if holder else transaction_id,
+            warnings=reissued or False,
         )
         self._update_from_deal(order, deal, adopted=not posted)
+        if reissued:
+            order.message_post(body=reissued)
         return True
+
+    @api.model
+    def _document_holding(self, document, transaction_id):
+        """Another document of ``document``'s company and type that already holds ``transaction_id``, if any.
+
+        ITscope issues each transaction id once; one arriving again (an ITscope mistake, or a test sandbox restarted
+        without its ids) is a reason to look, not to roll back a send that ITscope has taken."""
+        if not transaction_id:
+            return self.env["itscope.document"]
+        return self.env["itscope.document"].search(
+            [
+                ("company_id", "=", document.company_id.id),
+                ("doc_type", "=", document.doc_type),
+                ("transaction_id", "=", transaction_id),
+                ("id", "!=", document.id),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _find_deal(self, order, client):
@@ -331,8 +361,9 @@ class ItscopeOrderExchange(models.AbstractModel):
         return True
 
     @api.model
-    def _register_documents(self, order, deal):
-        """Record the deal's answer documents not recorded yet (state new); return how many were new."""
+    def _register_documents(self, order, deal, run=None):
+        """Record the deal's answer documents not recorded yet (state new); return how many were new. One already
+        recorded for another order (ITscope issues each transaction id once) stays where it is, and ``run`` says so."""
         wanted = {}
         for doc_type in INCOMING_TYPES:
             for entry in _deal_documents(deal, doc_type.lower()):
@@ -347,7 +378,20 @@ class ItscopeOrderExchange(models.AbstractModel):
                 ("transaction_id", "in", [transaction_id for _type, transaction_id in wanted]),
             ]
         )
-        known_keys = {(document.doc_type, document.transaction_id) for document in known}
+        known_keys = {(document.doc_type, document.transaction_id): document for document in known}
+        for (doc_type, transaction_id), document in known_keys.items():
+            if (doc_type, transaction_id) in wanted and document.purchase_id != order and run:
+                run._add_error(
+                    transaction_id,
+                    self.env._(
+                        "ITscope lists %(document)s for %(order)s (ITscope order %(deal)s), but it is already "
+                        "recorded for %(other)s; it stays there. Check both orders at ITscope.",
+                        document=document.display_name,
+                        order=order.name,
+                        deal=deal.get("orderId"),
+                        other=document.purchase_id.name or "-",
+                    ),
+                )
         created = documents.create(
             [
                 {
@@ -397,7 +441,7 @@ class ItscopeOrderExchange(models.AbstractModel):
                     try:
                         with self.env.cr.savepoint():
                             changed = self._update_from_deal(order, deal)
-                            created = self._register_documents(order, deal)
+                            created = self._register_documents(order, deal, run)
                     except ValueError as error:  # a date ITscope wrote in an unexpected form
                         run._add_error(deal.get("orderId"), str(error))
                         continue

@@ -13,3 +13,4 @@ from . import test_share
 from . import test_price_refresh
 from . import test_api_key_secrecy
 from . import test_company_boundaries
+from . import test_reissued_ids

@@ -32,9 +32,11 @@ An ORDER whose header REMARKS contain ``SANDBOX:ERROR`` goes to ERROR at +1 min 
 for an unknown deal, 400 once INVOICED, CANCELED, REJECTED or ERROR); ``PUT business/deals/archive/{orderId}``
 archives (204 for an unknown deal). Both answer 200 with the deal as the single-deal GET does.
 
-Serial numbers (``<orderId>-<line>-<unit>``), tracking numbers and document numbers are derived from the orderId and
-the sandbox seed, so runs repeat. ``statusDate`` is the time of the last status change; a deal's last update (what
-``lastUpdateDateFrom``/``To`` filter on) is that or its archiving. Dates without an offset there are read as UTC.
+An orderId's code comes from the sandbox seed, the deal's sequence and the time the sandbox started, so a restarted
+sandbox never reissues an orderId or transaction id (ITscope's are unique for good). Serial numbers
+(``<orderId>-<line>-<unit>``), tracking numbers and document numbers are derived from the orderId and the seed.
+``statusDate`` is the time of the last status change; a deal's last update (what ``lastUpdateDateFrom``/``To``
+filter on) is that or its archiving. Dates without an offset there are read as UTC.
 
 **Documents** (``business/documents/{transactionId}/{VIEW}.xml``) are 204 until their step has happened.
 **Quotes**: three sample quotes (DRAFT, PROGRESS, WON) built from the first catalogue offers (see
@@ -47,6 +49,7 @@ import os
 import pathlib
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -214,9 +217,13 @@ class _Business:
     """All deals, documents and quotes of one sandbox; every handler holds ``lock`` while it reads or writes them.
 
     ``documents`` maps a transaction id to ``(deal, document)``; the deal is ``None`` for a quote's QUOTATION.
+    ``started`` (the wall-clock time in nanoseconds when this state began) goes into every orderId, and through it
+    into every transaction id, so a restarted sandbox never issues again an id an earlier one issued, as ITscope never
+    does.
     """
 
     def __init__(self):
+        self.started = time.time_ns()
         self.lock = threading.RLock()
         self.deals = {}
         self.documents = {}
@@ -248,7 +255,8 @@ def _send(sandbox, request):
     with business.lock:
         now = sandbox.clock.now().replace(microsecond=0)
         sequence = len(business.deals) + 1
-        order_id = "%s-%s-%d" % (_code(sandbox, "order", sequence), now.strftime("%y%m%d"), 1000 + sequence)
+        code = _code(sandbox, "order", business.started, sequence)
+        order_id = "%s-%s-%d" % (code, now.strftime("%y%m%d"), 1000 + sequence)
         deal = _Deal(order_id=order_id, sequence=sequence, order=order, distributor=distributor, sent_at=now)
         deal.events = _DealPlan(sandbox, deal, offers).events(data)
         business.deals[order_id] = deal

@@ -151,6 +151,20 @@ def test_send_answers_with_the_new_deal(api, offers):
     assert stored.content == xml
 
 
+def test_a_restarted_sandbox_issues_new_deal_and_transaction_ids(offers):
+    """ITscope never reissues an orderId or transaction id; a sandbox restarted for the same Odoo must not either,
+    or Odoo meets a document id it already holds for another order."""
+    xml = order_xml("PO-RESTART", [(offers[1][0], 1)])
+    issued = []
+    for _restart in range(2):
+        with running_sandbox(SandboxConfig(products=300)) as (_sandbox, url):
+            deal = Api(url).send(xml)
+            issued.append((deal["orderId"], deal["order"][0]["transactionId"]))
+    (first_deal, first_transaction), (second_deal, second_transaction) = issued
+    assert first_deal != second_deal
+    assert first_transaction != second_transaction
+
+
 def mutate(xml, change):
     """The ORDER with ``change(root, ns)`` applied (ns: the openTRANS and BMEcat namespace map)."""
     root = etree.fromstring(xml)
