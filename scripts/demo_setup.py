@@ -24,6 +24,9 @@ if company.chart_template != "de_skr03":
         }
     )
     env["account.chart.template"].try_loading("de_skr03", company, install_demo=False)  # noqa: F821
+    # Loading the chart installed l10n_de and so rebuilt the registry: continue in an environment on the new one.
+    env = env.__class__(env.cr, env.uid, env.context)  # noqa: F821
+    company = env.ref("base.main_company")
     print("Company: German chart of accounts (SKR03), EUR, 19 % VAT")
 if "de_DE" not in dict(env["res.lang"].get_installed()):  # noqa: F821 (German terms for the German user)
     env["base.language.install"].create({"lang_ids": [(6, 0, [env.ref("base.lang_de").id])]}).lang_install()  # noqa: F821
