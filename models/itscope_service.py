@@ -2,7 +2,7 @@ import logging
 from datetime import datetime, time, timezone
 from urllib.parse import urlsplit
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules.module import get_manifest
 from odoo.tools import format_datetime
@@ -36,15 +36,8 @@ class ItscopeService(models.AbstractModel):
         Raises a UserError naming what is missing, so callers need no check of their own.
         """
         company.ensure_one()
+        self._check_configured(company)
         credentials = company.sudo()
-        if not credentials.itscope_account_id or not credentials.itscope_api_key:
-            raise UserError(
-                self.env._(
-                    "ITscope is not configured for %(company)s: enter the account id and API key in "
-                    "Settings > Purchase > ITscope.",
-                    company=company.name,
-                )
-            )
         gate = (
             self.env["itscope.api.gate"]
             .sudo()
@@ -61,6 +54,19 @@ class ItscopeService(models.AbstractModel):
             user_agent=self._user_agent(company),
             gate=gate,
         )
+
+    @api.model
+    def _check_configured(self, company):
+        """Raise a UserError naming what is missing when ``company`` has no ITscope account id or API key."""
+        credentials = company.sudo()
+        if not credentials.itscope_account_id or not credentials.itscope_api_key:
+            raise UserError(
+                self.env._(
+                    "ITscope is not configured for %(company)s: enter the account id and API key in "
+                    "Settings > Purchase > ITscope.",
+                    company=company.name,
+                )
+            )
 
     @api.model
     def _user_agent(self, company):
@@ -148,11 +154,50 @@ class ItscopeService(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
+    def _syncs(self):
+        """``[(sync run kind, model, method)]``: every sync of a company, in the order "Sync now" runs them; each
+        method takes the company and returns its sync run."""
+        return [
+            ("master_data", "itscope.master.data", "_sync"),
+            ("deals", "itscope.order.exchange", "_sync_deals"),
+            ("documents", "itscope.document", "_itscope_fetch_documents"),
+            ("prices", "itscope.price.refresh", "_refresh"),
+        ]
+
+    @api.model
     def _sync_all(self, company):
-        """Run every sync of ``company`` once (the demo and "Sync now" buttons); return the sync runs."""
+        """Run every sync of ``company`` once, here and now (the demo's set-up); return the sync runs."""
         company.ensure_one()
-        runs = self.env["itscope.master.data"]._sync(company)
-        runs |= self.env["itscope.order.exchange"]._sync_deals(company)
-        runs |= self.env["itscope.document"]._itscope_fetch_documents(company)
-        runs |= self.env["itscope.price.refresh"]._refresh(company)
+        runs = self.env["itscope.sync.run"]
+        for _kind, model, method in self._syncs():
+            runs |= getattr(self.env[model], method)(company)
         return runs
+
+    @api.model
+    def _request_sync(self, company):
+        """"Sync now": every sync of ``company`` runs in the background, not in the web request that asks for it (with
+        a large catalogue they take longer than a request may last); the scheduled action is woken at once."""
+        company.ensure_one()
+        self._check_configured(company)
+        company.sudo().itscope_sync_requested_at = fields.Datetime.now()
+        self.env.ref("itscope_connector.ir_cron_itscope_sync_requested")._trigger()
+
+    @api.model
+    def _cron_itscope_sync_requested(self):
+        """Run the next sync of a company that asked for "Sync now", one sync per batch: the cron runner commits after
+        each, so each sync run shows in Sync Runs while the next one runs. The syncs a company has run since it asked
+        are done; once all are, its request is cleared. Runs in the company's language, as its people read them."""
+        companies = self.env["res.company"].sudo().search([("itscope_sync_requested_at", "!=", False)], order="id")
+        for company in companies:
+            runs = self.env["itscope.sync.run"].sudo().search(
+                [("company_id", "=", company.id), ("started_at", ">=", company.itscope_sync_requested_at)]
+            )
+            pending = [(model, method) for kind, model, method in self._syncs() if kind not in runs.mapped("kind")]
+            if pending:
+                model, method = pending[0]
+                env = self.with_company(company).with_context(lang=company.partner_id.lang).env
+                getattr(env[model], method)(company)
+                self.env["ir.cron"]._notify_progress(done=1, remaining=len(pending) - 1 + len(companies) - 1)
+                return
+            company.itscope_sync_requested_at = False
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)

@@ -29,6 +29,13 @@ class ResCompany(models.Model):
         help="How often distributors, manufacturers and product types are synced; 0 turns the scheduled sync off.",
     )
     itscope_master_data_last_run = fields.Datetime(string="ITscope Master Data Last Run", readonly=True, copy=False)
+    itscope_sync_requested_at = fields.Datetime(
+        string="ITscope Sync Requested",
+        readonly=True,
+        copy=False,
+        help="When 'Sync now' was pressed; the scheduled action 'ITscope: sync now' runs every sync of the company in "
+        "the background, one after the other, and clears it.",
+    )
     itscope_send_orders = fields.Boolean(
         string="Send Orders through ITscope",
         help="Confirming a purchase order whose vendor is mapped to an ITscope distributor sends it to that "

@@ -13,6 +13,7 @@ class ResConfigSettings(models.TransientModel):
     itscope_request_budget = fields.Integer(related="company_id.itscope_request_budget", readonly=False)
     itscope_request_window = fields.Integer(related="company_id.itscope_request_window", readonly=False)
     itscope_master_data_interval = fields.Integer(related="company_id.itscope_master_data_interval", readonly=False)
+    itscope_sync_requested_at = fields.Datetime(related="company_id.itscope_sync_requested_at")
     itscope_price_source = fields.Selection(related="company_id.itscope_price_source", readonly=False)
     itscope_condition_ids = fields.Many2many(related="company_id.itscope_condition_ids", readonly=False)
     itscope_partnered_only = fields.Boolean(related="company_id.itscope_partnered_only", readonly=False)
@@ -55,14 +56,28 @@ class ResConfigSettings(models.TransientModel):
         }
 
     def action_itscope_sync_now(self):
-        """Save the settings, run every sync of the company now and show the runs."""
+        """Save the settings and have every sync of the company run in the background; say so, and open the sync
+        runs, where each one appears as it finishes."""
         self.ensure_one()
         self.execute()
-        runs = self.env["itscope.service"]._sync_all(self.company_id)
+        self.env["itscope.service"]._request_sync(self.company_id)
         return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("ITscope Sync Runs"),
-            "res_model": "itscope.sync.run",
-            "view_mode": "list,form",
-            "domain": [("id", "in", runs.ids)],
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("ITscope sync started"),
+                "message": self.env._(
+                    "Every ITscope sync of %(company)s runs in the background, one after the other. Each sync run "
+                    "appears here when it is done.",
+                    company=self.company_id.name,
+                ),
+                "type": "info",
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "name": self.env._("ITscope Sync Runs"),
+                    "res_model": "itscope.sync.run",
+                    "views": [[False, "list"], [False, "form"]],
+                    "domain": [("company_id", "=", self.company_id.id)],
+                },
+            },
         }

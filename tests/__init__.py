@@ -14,3 +14,4 @@ from . import test_price_refresh
 from . import test_api_key_secrecy
 from . import test_company_boundaries
 from . import test_reissued_ids
+from . import test_sync_now
