@@ -96,11 +96,14 @@ install_odoo() {
     tar -xzf "$archive" -C "$ODOO_HOME/src" --strip-components=1
     echo "-- virtualenv and Odoo's requirements (a few minutes)"
     python3 -m venv "$ODOO_HOME/venv"
-    local pip=("$ODOO_HOME/venv/bin/python" -m pip install -q)
-    "${pip[@]}" 'setuptools<81' wheel setuptools_scm
-    "${pip[@]}" --no-build-isolation cbor2==5.4.2
-    "${pip[@]}" -r "$ODOO_HOME/src/requirements.txt"
-    "${pip[@]}" --no-build-isolation --no-deps -e "$ODOO_HOME/src"
+    _pip() {  # pip's output goes to a log, shown only when a step fails
+        "$ODOO_HOME/venv/bin/python" -m pip install -q "$@" >>"$ODOO_HOME/pip.log" 2>&1 || {
+            echo "pip install $* failed; the end of $ODOO_HOME/pip.log:" >&2; tail -25 "$ODOO_HOME/pip.log" >&2; return 1; }
+    }
+    _pip 'setuptools<81' wheel setuptools_scm || return 1
+    _pip --no-build-isolation cbor2==5.4.2 || return 1
+    _pip -r "$ODOO_HOME/src/requirements.txt" || return 1
+    _pip --no-build-isolation --no-deps -e "$ODOO_HOME/src" || return 1
     touch "$ODOO_HOME/.installed"
     echo "== Odoo 18.0 installed in $ODOO_HOME in $(( $(date +%s) - started )) s =="
 }
