@@ -2,6 +2,9 @@
 prints an openTRANS document as JSON (for support: what did the distributor really send?); ``python -m itscope export
 read FILE`` prints the products of an export as the importer sees them (for support: what did ITscope deliver?)."""
 
+# pylint: disable=print-used
+# A command line prints its answers on standard output and its complaints on standard error: that is its interface.
+
 import argparse
 import json
 import sys
