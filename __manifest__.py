@@ -17,6 +17,7 @@
         "security/itscope_connector_security.xml",
         "data/ir_cron_data.xml",
         "data/itscope_condition_data.xml",
+        "data/uom_data.xml",
         "views/itscope_sync_run_views.xml",
         "views/itscope_distributor_views.xml",
         "views/itscope_manufacturer_views.xml",
@@ -35,6 +36,7 @@
         "views/purchase_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",
+        "views/uom_uom_views.xml",
         "views/itscope_connector_menus.xml",
     ],
     "assets": {

@@ -191,6 +191,26 @@ def iter_export(path):
     return readers[sniff_format(path)](path)
 
 
+def export_refusal(path, patience=100):
+    """Why the file at ``path`` is no ITscope export, or None; read only up to its first product (or ``patience``
+    entries that are none), so a file can be refused at once, before an import is queued for it. Refused: a file that
+    is no ZIP, XML or JSON; a ZIP without ``product.csv``; an XML export with a DOCTYPE or another root; a JSON file
+    without a product list; a file that holds no product at all."""
+    try:
+        rows = iter_export(path)
+    except ValueError as exc:
+        return str(exc)
+    try:
+        for read, row in enumerate(rows, start=1):
+            if isinstance(row, BadRow) and row.fatal:
+                return row.reason
+            if not isinstance(row, BadRow) or read >= patience:
+                return None
+        return "The file holds no product."
+    finally:
+        rows.close()
+
+
 # ------------------------------------------------------------
 # JSON: {"product": [ {...}, {...} ]} (or a bare array), decoded one object at a time
 # ------------------------------------------------------------
@@ -430,8 +450,18 @@ def iter_csv_zip(path):
         yield BadRow(None, "The CSV export is not a readable ZIP file (%s)." % exc, fatal=True)
         return
     with archive:
+        export = _CsvExport(archive)
+        if "product" not in export.members:
+            held = sorted(info.filename for info in export.members.values())
+            yield BadRow(
+                None,
+                "The ZIP file holds no product.csv, so it is no ITscope CSV export (it holds: %s)."
+                % (", ".join(held[:5]) + (", …" if len(held) > 5 else "") or "nothing"),
+                fatal=True,
+            )
+            return
         try:
-            yield from _CsvExport(archive).rows()
+            yield from export.rows()
         except _Unreadable as exc:
             yield BadRow(None, "%s; no product after that point was read." % exc, fatal=True)
 
@@ -447,8 +477,6 @@ class _CsvExport:
                 self.members.setdefault(info.filename.rsplit("/", 1)[-1].lower().removesuffix(".csv"), info)
 
     def rows(self):
-        if "product" not in self.members:
-            raise _Unreadable("The CSV export has no product.csv")
         read = {"product", "log", *_CHILDREN, *_GRANDCHILDREN, *_IGNORED_TABLES}
         unread = sorted(
             info.filename or "(a member without a name)" for name, info in self.members.items() if name not in read

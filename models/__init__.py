@@ -3,6 +3,7 @@ from . import itscope_api_gate
 from . import itscope_binding_mixin
 from . import itscope_catalogue_importer
 from . import itscope_condition
+from . import itscope_customer_account
 from . import itscope_distributor
 from . import itscope_export
 from . import itscope_document
@@ -30,3 +31,4 @@ from . import res_company_api_key
 from . import res_config_settings
 from . import res_partner
 from . import stock_picking
+from . import uom_uom

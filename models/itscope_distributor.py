@@ -39,6 +39,12 @@ class ItscopeDistributor(models.Model):
     order_account_number = fields.Char(
         readonly=True, help="The customer number orders are sent with (ITscope falls back to the customer number)."
     )
+    account_ids = fields.One2many(
+        "itscope.customer.account",
+        "distributor_id",
+        string="Further Customer Accounts",
+        help="Other customer numbers you hold at this distributor; a purchase order may be placed on any of them.",
+    )
     partnered = fields.Boolean(compute="_compute_partnered", store=True, index=True)
     street = fields.Char(readonly=True)
     zip = fields.Char(readonly=True)

@@ -1,4 +1,5 @@
 import base64
+import json
 import logging
 
 import psycopg2
@@ -87,6 +88,11 @@ class ItscopeDocument(models.Model):
     pdf_file = fields.Binary(string="PDF", attachment=True, readonly=True)
     pdf_filename = fields.Char(compute="_compute_filenames")
     bill_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, check_company=True)
+    content = fields.Text(
+        compute="_compute_content",
+        help="Everything the document says as the connector reads it (ids, quantities, packages, serial and lot "
+        "numbers, amounts), the same as python -m itscope opentrans parse prints.",
+    )
 
     _sql_constraints = [
         (
@@ -121,6 +127,20 @@ class ItscopeDocument(models.Model):
             reference = document.purchase_id.name if document.direction == "out" else document.transaction_id
             document.xml_filename = "%s-%s.xml" % (document.doc_type, reference)
             document.pdf_filename = "%s-%s.pdf" % (document.doc_type, reference)
+
+    @api.depends("xml_file")
+    def _compute_content(self):
+        for document in self:
+            if not document.xml_file:
+                document.content = False
+                continue
+            try:
+                parsed = parse_document(base64.b64decode(document.xml_file))
+            except (ItscopeError, ValueError) as error:
+                reason = getattr(error, "message", None) or str(error)
+                document.content = self.env._("The document cannot be read: %(reason)s", reason=reason)
+            else:
+                document.content = json.dumps(parsed.as_dict(), indent=2, ensure_ascii=False)
 
     # ------------------------------------------------------------
     # State
@@ -233,7 +253,9 @@ class ItscopeDocument(models.Model):
                 run._count(updated=1)
 
     def _check_parsed(self, parsed):
-        """The document must be what ITscope listed, for the order it listed it under."""
+        """The document must be what ITscope listed, for the order it listed it under: one of the orders it names (a
+        collective invoice names several), or, when it names none (as some distributors' invoices do), the ITscope
+        deal it came with must be the order's."""
         order = self.purchase_id
         if parsed.type != self.doc_type:
             raise ItscopeDocumentError(
@@ -244,12 +266,24 @@ class ItscopeDocument(models.Model):
                 )
             )
         ours = {order.itscope_order_id, order.name} - {False}
-        if parsed.order_id not in ours and not ours & set(parsed.alt_customer_order_ids):
+        named = {parsed.order_id, *parsed.order_ids, *parsed.alt_customer_order_ids} - {None, ""}
+        if not named:
+            if self.itscope_order_id and self.itscope_order_id not in ours:
+                raise ItscopeDocumentError(
+                    self.env._(
+                        "The %(type)s names no order and came with ITscope order %(deal)s, not with %(order)s.",
+                        type=parsed.type,
+                        deal=self.itscope_order_id,
+                        order=order.itscope_order_id or order.name,
+                    )
+                )
+            return
+        if not ours & named:
             raise ItscopeDocumentError(
                 self.env._(
                     "The %(type)s is for order %(other)s, not for %(order)s.",
                     type=parsed.type,
-                    other=parsed.order_id,
+                    other=", ".join(sorted(named)),
                     order=order.itscope_order_id or order.name,
                 )
             )
@@ -265,7 +299,7 @@ class ItscopeDocument(models.Model):
         self.ensure_one()
         order = self.purchase_id
         summary = self.env._("An ITscope document could not be processed: %(document)s", document=self.display_name)
-        order.message_post(body=Markup("%s<br/>%s") % (summary, self.error or ""))
+        order._itscope_sender().message_post(body=Markup("%s<br/>%s") % (summary, self.error or ""))
         order._itscope_warn_buyer(summary, self.error)
 
     # ------------------------------------------------------------

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import format_list
 
 from ..itscope.errors import ItscopeDocumentError
 
@@ -21,10 +22,11 @@ class ItscopeDocumentProcess(models.AbstractModel):
         raise NotImplementedError(document.doc_type)
 
     @api.model
-    def _paired_lines(self, order, parsed):
+    def _paired_lines(self, orders, parsed):
         """``[(order line, document line)]``: each document line's ORDER_REFERENCE/LINE_ITEM_ID (else its own
-        LINE_ITEM_ID, else its SKU) names one of the order's lines; a line naming none makes the document not ours."""
-        lines = order._itscope_order_lines()
+        LINE_ITEM_ID, else its SKU) names one of the lines of ``orders`` (LINE_ITEM_IDs are line ids, unique across
+        orders); a line naming none makes the document not ours."""
+        lines = orders._itscope_order_lines()
         by_item_id = {line._itscope_line_item_id(): line for line in lines}
         by_sku = {}
         for line in lines:
@@ -44,7 +46,7 @@ class ItscopeDocumentProcess(models.AbstractModel):
                 self.env._(
                     "The %(type)s has lines that are not on %(order)s: %(lines)s.",
                     type=parsed.type,
-                    order=order.name,
+                    order=format_list(self.env, orders.mapped("name")),
                     lines=", ".join(unknown),
                 )
             )

@@ -29,11 +29,11 @@ class ItscopeDocumentProcessDispatchnotification(models.AbstractModel):
                     )
                 )
             pickings |= moves.picking_id
-        pickings._itscope_add_shipment(parsed.shipment)
+        pickings._itscope_add_shipment(parsed.shipment, [package for _line, item in pairs for package in item.packages])
         for line, item in pairs:
             line._itscope_apply_dispatch_line(item)
         shipment = parsed.shipment
-        order.message_post(
+        order._itscope_sender().message_post(
             body=self.env._(
                 "Dispatch notification: shipment %(shipment)s (%(carrier)s) prefilled on %(pickings)s.",
                 shipment=shipment and shipment.shipment_id or "-",

@@ -40,7 +40,7 @@ class ItscopeDocumentProcessOrderresponse(models.AbstractModel):
             notes.append(
                 self.env._("Confirmed at another price: %(products)s", products=repriced._itscope_product_names())
             )
-        order.message_post(body=Markup("<br/>").join(notes))
+        order._itscope_sender().message_post(body=Markup("<br/>").join(notes))
         if cancelled or partial or repriced:
             order._itscope_warn_buyer(
                 self.env._("The distributor changed lines of %(order)s", order=order.name), "\n".join(notes[1:])

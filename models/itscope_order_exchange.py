@@ -1,4 +1,5 @@
 import base64
+import logging
 from datetime import timedelta, timezone
 
 import psycopg2
@@ -12,6 +13,8 @@ from ..itscope.codes import DEAL_STATUS, DEAL_STATUS_NEEDS_BUYER
 from ..itscope.errors import ItscopeError, ItscopeUnreachable
 from ..itscope.opentrans import MAX_ORDER_ID_LENGTH, build_order
 from .itscope_document import INCOMING_TYPES
+
+_logger = logging.getLogger(__name__)
 
 # Statuses after which ITscope no longer accepts "ordered elsewhere".
 FINAL_STATUSES = ("INVOICED", "CANCELED", "REJECTED", "ERROR", "ORDERED_ELSEWHERE")
@@ -121,9 +124,23 @@ class ItscopeOrderExchange(models.AbstractModel):
                     products=not_positive._itscope_product_names(),
                 )
             )
-        if lines.filtered("itscope_for_end_customer") and not order.itscope_end_customer_id:
+        if lines.filtered("itscope_for_end_customer") and not order._itscope_end_customer():
             problems.append(
-                self.env._("It has licence, ESD or service lines: name the end customer (licensee) in its ITscope tab.")
+                self.env._(
+                    "It has licence, ESD, warranty or service lines: name the end customer (licensee) in its ITscope "
+                    "tab."
+                )
+            )
+        without_code = lines.filtered(lambda line: not line.product_uom.itscope_unece_code)
+        if without_code:
+            problems.append(
+                self.env._(
+                    "The units %(units)s of %(products)s have no UN/ECE code, which ITscope needs for the ordered "
+                    "unit: enter it on the unit (Inventory > Configuration > UoM Categories), e.g. C62 for pieces or "
+                    "BX for boxes, or order in another unit.",
+                    units=format_list(self.env, without_code.product_uom.mapped("name")),
+                    products=without_code._itscope_product_names(),
+                )
             )
         without_end = lines.filtered(lambda line: line.itscope_special_bid_id and not line.itscope_special_bid_end)
         if without_end:
@@ -146,14 +163,16 @@ class ItscopeOrderExchange(models.AbstractModel):
         A second worker confirming or sending the same order is refused here instead of waiting out the first one's
         request to ITscope; once the first has committed, the second's transaction is retried (a serialization
         failure) and finds the order sent. ``NO KEY UPDATE`` is the lock an UPDATE of the order takes anyway, and it
-        still lets rows that merely reference the order (its documents, lines, messages) be written.
+        still lets rows that merely reference the order (its documents, lines, messages) be written. The refused
+        query is an expected outcome, not a fault: it is kept out of the server log's errors.
         """
         if not orders:
             return
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
-                    SQL("SELECT id FROM purchase_order WHERE id IN %s FOR NO KEY UPDATE NOWAIT", tuple(orders.ids))
+                    SQL("SELECT id FROM purchase_order WHERE id IN %s FOR NO KEY UPDATE NOWAIT", tuple(orders.ids)),
+                    log_exceptions=False,
                 )
         except psycopg2.errors.LockNotAvailable:
             raise UserError(
@@ -255,10 +274,33 @@ class ItscopeOrderExchange(models.AbstractModel):
             transaction_id=False if holder else transaction_id,
             warnings=reissued or False,
         )
-        self._update_from_deal(order, deal, adopted=not posted)
-        if reissued:
-            order.message_post(body=reissued)
+        order.itscope_order_id = deal.get("orderId")
+        self._report_send(order, deal, adopted=not posted, note=reissued)
         return True
+
+    @api.model
+    def _report_send(self, order, deal, adopted, note=False):
+        """Mirror the deal ITscope took onto ``order`` and say so in its chatter (and ``note`` after it).
+
+        ITscope holds the order by now: the confirmation and the send are one fact. The send is recorded before this
+        (the document sent with the deal's id, and that id on the order, which the deal mirror follows), so a failure
+        here (a chatter line, an activity, a compute of another module) is rolled back alone and logged; it can
+        neither undo the record of the send nor leave the order an RFQ. The deal mirror brings the status later.
+        """
+        try:
+            with self.env.cr.savepoint():
+                self._update_from_deal(order, deal, adopted=adopted)
+                if note:
+                    order._itscope_sender().message_post(body=note)
+        except psycopg2.OperationalError:
+            raise
+        except Exception:  # noqa: BLE001 - what follows an accepted send must not undo it
+            _logger.warning(
+                "%s was sent to ITscope as order %s, but recording the deal's status on it failed",
+                order.name,
+                deal.get("orderId"),
+                exc_info=True,
+            )
 
     @api.model
     def _document_holding(self, document, transaction_id):
@@ -297,7 +339,7 @@ class ItscopeOrderExchange(models.AbstractModel):
             )
         else:
             summary = self.env._("ITscope did not take the order: fix it, then press Retry send")
-        order.message_post(body=Markup("%s<br/>%s") % (summary, document.error or ""))
+        order._itscope_sender().message_post(body=Markup("%s<br/>%s") % (summary, document.error or ""))
         order._itscope_warn_buyer(summary, document.error)
 
     @api.model
@@ -355,7 +397,7 @@ class ItscopeOrderExchange(models.AbstractModel):
             intro = self.env._("ITscope status: %(status)s", status=label)
         else:
             return True
-        order.message_post(body=Markup("%s<br/>%s") % (intro, message) if message else intro)
+        order._itscope_sender().message_post(body=Markup("%s<br/>%s") % (intro, message) if message else intro)
         if status in DEAL_STATUS_NEEDS_BUYER:
             order._itscope_warn_buyer(self.env._("ITscope: %(status)s", status=label), message)
         return True

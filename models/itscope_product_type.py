@@ -20,6 +20,20 @@ class ItscopeProductType(models.Model):
     group_name = fields.Char(string="Group", readonly=True)
     attribute_type_names = fields.Char(string="Attributes", readonly=True)
     category_id = fields.Many2one("product.category", index=True, required=True)
+    order_kind = fields.Selection(
+        [
+            ("physical", "Goods"),
+            ("license", "Licence"),
+            ("esd", "ESD (download)"),
+            ("warranty", "Warranty extension"),
+            ("service", "Service"),
+        ],
+        string="Ordered As",
+        default="physical",
+        required=True,
+        help="What its products are when ordered: anything but goods is registered by the distributor for an end "
+        "customer (licensee), whom the ORDER then names, and each such line says its kind (PRODUCT_TYPE).",
+    )
     product_count = fields.Integer(compute="_compute_product_count")
 
     _sql_constraints = [

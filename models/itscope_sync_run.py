@@ -1,6 +1,6 @@
 import contextlib
 import logging
-import traceback
+import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -10,6 +10,8 @@ from ..itscope.errors import ItscopeError
 _logger = logging.getLogger(__name__)
 
 MAX_LOG_LINES = 2000  # a run with more bad items keeps the first ones and counts the rest
+# A file system path in an error text (/var/lib/odoo/filestore/…): kept out of what people read.
+_PATH = re.compile(r"(?<![\w/])(?:/[\w.@+-]+){2,}/?")
 
 
 class ItscopeSyncRun(models.Model):
@@ -127,7 +129,8 @@ class ItscopeSyncRun(models.Model):
 
         The one failure handling of every sync: the block's work is rolled back but the run is kept, and the error
         goes no further. ITscope errors (blocked, refused, unreachable) and refusals worded for people (UserError)
-        give their message; any other crash is logged and gives its type, text and traceback. A block that ends
+        give their message; any other crash is logged with its traceback and gives only its type and the first line
+        of its text, without the server's file paths (:func:`_short_reason`). A block that ends
         normally leaves the run running: :meth:`_run` then finishes it, an export import's batch leaves it open for
         the next batch.
         """
@@ -141,7 +144,13 @@ class ItscopeSyncRun(models.Model):
             self._fail(error.args[0])
         except Exception as error:  # noqa: BLE001 - any crash must end in a visible failed run, not a silent one
             _logger.exception("ITscope %s sync %s of company %s crashed", self.kind, self.id, self.company_id.id)
-            self._fail("%s: %s\n\n%s" % (type(error).__name__, error, traceback.format_exc(limit=5)))
+            self._fail(
+                self.env._(
+                    "The sync stopped on an unexpected error (%(error)s). The server log has the details; ask your "
+                    "administrator if it happens again.",
+                    error=_short_reason(error),
+                )
+            )
 
     def _count(self, created=0, updated=0, unchanged=0, skipped=0):
         self.ensure_one()
@@ -164,7 +173,7 @@ class ItscopeSyncRun(models.Model):
         if not problems:
             return
         lines = (self.error_log or "").splitlines()
-        new_lines = ["%s: %s" % (itscope_id or "?", reason) for itscope_id, reason in problems]
+        new_lines = ["%s: %s" % (itscope_id, reason) if itscope_id else reason for itscope_id, reason in problems]
         vals = {"error_log": "\n".join((lines + new_lines)[:MAX_LOG_LINES])}
         if count:
             vals["error_count"] = self.error_count + len(problems)
@@ -189,3 +198,11 @@ class ItscopeSyncRun(models.Model):
                 summary=self.env._("ITscope sync needs a look: %(run)s", run=self.display_name),
                 note=self.failure or self.error_log,
             )
+
+
+def _short_reason(error):
+    """``Type: message`` of an exception for people: its first line, without file system paths, at most 300
+    characters."""
+    message = _PATH.sub("…", str(error).strip().split("\n", 1)[0])
+    reason = "%s: %s" % (type(error).__name__, message) if message else type(error).__name__
+    return reason if len(reason) <= 300 else reason[:299] + "…"

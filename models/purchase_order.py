@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -14,6 +14,15 @@ class PurchaseOrder(models.Model):
         string="ITscope Distributor",
         compute="_compute_itscope_distributor_id",
         help="The ITscope distributor this vendor is mapped to (Purchase > ITscope > Distributors).",
+    )
+    itscope_customer_account_id = fields.Many2one(
+        "itscope.customer.account",
+        string="Place On Account",
+        check_company=True,
+        domain="[('distributor_id', '=', itscope_distributor_id)]",
+        copy=False,
+        help="One of your further customer accounts at the distributor (listed on the distributor); empty: the "
+        "distributor's main account.",
     )
     itscope_customer_account = fields.Char(
         string="Customer Account",
@@ -34,7 +43,11 @@ class PurchaseOrder(models.Model):
     )
     itscope_dropship = fields.Boolean(
         string="Own Delivery Note",
-        help="Drop shipment: the distributor ships with your delivery note (agree on it with the distributor).",
+        compute="_compute_itscope_dropship",
+        store=True,
+        readonly=False,
+        help="Drop shipment: the distributor ships with your delivery note (agree on it with the distributor). On by "
+        "default when the order delivers to an address that is not your company's, such as a customer's.",
     )
     itscope_delivery_address_id = fields.Many2one(
         "res.partner",
@@ -100,11 +113,21 @@ class PurchaseOrder(models.Model):
 
     # One compute per option: a field given when an order is created (a copy passes its options on) keeps the other
     # fields of its compute method from being computed, so a shared method left a split RFQ without its account.
-    @api.depends("partner_id", "company_id")
+    @api.depends("partner_id", "company_id", "itscope_customer_account_id")
     def _compute_itscope_customer_account(self):
         for order in self:
             distributor = order.itscope_distributor_id
-            order.itscope_customer_account = distributor.order_account_number or distributor.customer_account_number
+            order.itscope_customer_account = (
+                order.itscope_customer_account_id.number
+                or distributor.order_account_number
+                or distributor.customer_account_number
+            )
+
+    @api.depends("dest_address_id", "itscope_delivery_address_id", "company_id")
+    def _compute_itscope_dropship(self):
+        for order in self:
+            address = order.itscope_delivery_address_id or order.dest_address_id
+            order.itscope_dropship = bool(address) and address.commercial_partner_id != order.company_id.partner_id
 
     @api.depends("partner_id", "company_id")
     def _compute_itscope_partial_shipment(self):
@@ -254,17 +277,19 @@ class PurchaseOrder(models.Model):
         """The openTRANS ORDER for this order: the hook to extend (``itscope.order.exchange`` checks the order before
         and builds the XML from it)."""
         self.ensure_one()
-        end_customer = self.itscope_end_customer_id
+        end_customer = self._itscope_end_customer()
+        company_partner = self.company_id.partner_id
         return Order(
             order_id=self.name,
             order_date=self.date_order,
             supplier_id=self.itscope_distributor_id.itscope_id,
             buyer_account=self.itscope_customer_account,
-            buyer=_party(self.company_id.partner_id, contact=self.user_id.name),
-            delivery=_party(self._itscope_delivery_partner()),
+            buyer=_party(company_partner, contact=self.user_id.name),
+            invoice_recipient=_party(company_partner.browse(company_partner.address_get(["invoice"])["invoice"])),
+            delivery=_party(self._itscope_delivery_partner(), handle=True),
             lines=[line._itscope_prepare_order_line() for line in self._itscope_order_lines()],
             currency=self.currency_id.name,
-            end_customer=_party(end_customer) if end_customer else None,
+            end_customer=_party(end_customer, handle=True) if end_customer else None,
             partial_shipment_allowed=self.itscope_partial_shipment,
             dropship=self.itscope_dropship,
             remarks=self.itscope_remarks or "",
@@ -278,6 +303,11 @@ class PurchaseOrder(models.Model):
             )
         )
 
+    def _itscope_end_customer(self):
+        """The licensee of the order's licence, ESD, warranty and service lines: the end customer named on the order,
+        else the customer the order delivers to directly (its drop-ship address)."""
+        return self.itscope_end_customer_id or self.dest_address_id
+
     def _itscope_delivery_partner(self):
         return (
             self.itscope_delivery_address_id
@@ -290,9 +320,15 @@ class PurchaseOrder(models.Model):
         """A warning activity for the buyer, unless the same one is still open (a retry failing again adds none)."""
         self.ensure_one()
         if not self.activity_ids.filtered(lambda activity: activity.summary == summary):
-            self.activity_schedule(
+            self._itscope_sender().activity_schedule(
                 "mail.mail_activity_data_warning", user_id=self.user_id.id or self.env.uid, summary=summary, note=note
             )
+
+    def _itscope_sender(self):
+        """These orders as whoever can post on their chatter: the current user, or the system (OdooBot) when the user
+        has no e-mail address. Odoo refuses to post or notify without a sender address, and a note of what ITscope
+        did (an order sent, a document read) must not be lost, or undo what it reports, for want of one."""
+        return self if self.env.user.email else self.with_user(SUPERUSER_ID)
 
     # ------------------------------------------------------------
     # Vendor bills
@@ -370,10 +406,13 @@ class PurchaseOrder(models.Model):
         self.env["purchase.order.line"].create(vals_list)
 
 
-def _party(partner, contact=None):
-    """An openTRANS party from a partner: its company's name first, the contact or address name after it."""
+def _party(partner, contact=None, handle=False):
+    """An openTRANS party from a partner: its company's name first, the contact or address name after it. ``handle``:
+    the party carries an id of its own derived from the partner (an address handle, stable for the address and never
+    a customer number, as distributors require for delivery addresses and licensees)."""
     company = partner.commercial_partner_id
     return Party(
+        party_id="ODOO-%s" % partner.id if handle else "",
         name=company.name or partner.name or "",
         name2=partner.name if partner != company and partner.name else "",
         name3=partner.street2 or "",

@@ -15,12 +15,21 @@ class PurchaseOrderLine(models.Model):
         string="ITscope Shipping Line", help="The distributor's shipping cost: not ordered through ITscope."
     )
     itscope_supplier_sku = fields.Char(string="Distributor SKU", compute="_compute_itscope_supplier_sku")
+    itscope_product_type = fields.Selection(
+        lambda self: self.env["itscope.product.type"]._fields["order_kind"].selection,
+        string="Ordered As",
+        compute="_compute_itscope_product_type",
+        store=True,
+        readonly=False,
+        help="The line's PRODUCT_TYPE in the ORDER: a service product is a service; otherwise what its ITscope "
+        "product type is ordered as (Purchase > ITscope > Product Types), goods by default.",
+    )
     itscope_for_end_customer = fields.Boolean(
         string="For End Customer",
         compute="_compute_itscope_for_end_customer",
         store=True,
         readonly=False,
-        help="A licence, ESD or service item the distributor registers for the order's end customer.",
+        help="A licence, ESD, warranty or service item the distributor registers for the order's end customer.",
     )
     itscope_project_id = fields.Char(
         string="Distributor Project", help="The distributor's project number (ORDER line QUOTATION_ID)."
@@ -89,9 +98,20 @@ class PurchaseOrderLine(models.Model):
             line.itscope_last_update = offer.itscope_last_update
 
     @api.depends("product_id", "itscope_is_shipping")
+    def _compute_itscope_product_type(self):
+        for line in self:
+            if line.itscope_is_shipping:
+                line.itscope_product_type = "physical"
+            elif line.product_id.type == "service":
+                line.itscope_product_type = "service"
+            else:
+                itscope_type = line.product_id.product_tmpl_id.itscope_product_type_id
+                line.itscope_product_type = itscope_type.order_kind or "physical"
+
+    @api.depends("itscope_product_type")
     def _compute_itscope_for_end_customer(self):
         for line in self:
-            line.itscope_for_end_customer = line.product_id.type == "service" and not line.itscope_is_shipping
+            line.itscope_for_end_customer = line.itscope_product_type not in (False, "physical")
 
     @api.depends("itscope_confirmed_price", "price_unit", "discount")
     def _compute_itscope_price_differs(self):
@@ -234,9 +254,17 @@ class PurchaseOrderLine(models.Model):
             ean=self.product_id.barcode or "",
             puid=self.product_id.product_tmpl_id.itscope_puid or "",
             buyer_pid=self.product_id.default_code or "",
+            unit=self.product_uom.itscope_unece_code or "",
+            delivery_date=self._itscope_requested_date(),
             project=project,
             for_end_customer=self.itscope_for_end_customer,
+            product_type=self.itscope_product_type or "",
         )
+
+    def _itscope_requested_date(self):
+        """DELIVERY_DATE: the day the line is planned to arrive, in the buyer's time zone, as the RFQ shows it."""
+        self.ensure_one()
+        return fields.Datetime.context_timestamp(self, self.date_planned).date() if self.date_planned else None
 
     # ------------------------------------------------------------
     # Distributor documents
@@ -269,20 +297,50 @@ class PurchaseOrderLine(models.Model):
 
     def _itscope_apply_dispatch_line(self, item):
         """Prefill the open receipt with what a DISPATCHNOTIFICATION line ships: serial numbers as lots on the move
-        lines of serial-tracked products, otherwise the quantity advised so far and not yet received (so partial
-        deliveries add up over several notifications, also after part of them was received)."""
+        lines of serial-tracked products, lot numbers with the shipped quantity on those of lot-tracked products,
+        otherwise the quantity advised so far and not yet received (so partial deliveries add up over several
+        notifications, also after part of them was received)."""
         self.ensure_one()
         move = self._itscope_open_receipt_moves()[:1]
         serials = list(dict.fromkeys(item.serial_numbers))
+        lot_numbers = list(dict.fromkeys(item.lot_numbers))
         quantity = float(item.quantity) if item.quantity is not None else float(len(serials))
         self.itscope_advised_qty += quantity
         if self.product_id.tracking == "serial" and serials:
             lots = self._itscope_lots(serials)
             move.move_line_ids.filtered(lambda move_line: not move_line.lot_id and not move_line.lot_name).unlink()
             move.lot_ids = [Command.link(lot.id) for lot in lots]
+        elif self.product_id.tracking == "lot" and lot_numbers:
+            self._itscope_receive_lots(
+                move, lot_numbers, self.product_uom._compute_quantity(quantity, move.product_uom)
+            )
         else:
             outstanding = max(self.itscope_advised_qty - self.qty_received, 0.0)
             move.quantity = self.product_uom._compute_quantity(outstanding, move.product_uom)
+
+    def _itscope_receive_lots(self, move, lot_numbers, quantity):
+        """Add ``quantity`` (in the move's unit) of ``move`` to the move lines of the lots ``lot_numbers``.
+
+        A notification names the lots of a line but not how much each holds: one lot takes it all; several share it
+        in whole units as evenly as it goes (the receipt shows each lot's quantity for the receiving clerk to check).
+        """
+        move.move_line_ids.filtered(lambda move_line: not move_line.lot_id and not move_line.lot_name).unlink()
+        lots = self._itscope_lots(lot_numbers)
+        by_name = {lot.name: lot for lot in lots}
+        if quantity == int(quantity):
+            share, rest = divmod(int(quantity), len(lot_numbers))
+            shares = [share + (1 if index < rest else 0) for index in range(len(lot_numbers))]
+        else:  # a fraction (metres, kilograms) is not split: it stays with the first lot
+            shares = [quantity] + [0.0] * (len(lot_numbers) - 1)
+        for name, lot_quantity in zip(lot_numbers, shares, strict=True):
+            lot = by_name[name]
+            move_line = move.move_line_ids.filtered(lambda move_line, lot=lot: move_line.lot_id == lot)[:1]
+            if move_line:
+                move_line.quantity += lot_quantity
+            else:
+                self.env["stock.move.line"].create(
+                    {**move._prepare_move_line_vals(quantity=lot_quantity), "lot_id": lot.id}
+                )
 
     def _itscope_lots(self, serials):
         """The company's lots of this product named ``serials``, created where missing."""
@@ -303,17 +361,19 @@ class PurchaseOrderLine(models.Model):
             ]
         )
 
-    def _itscope_prepare_bill_line(self, item):
+    def _itscope_prepare_bill_line(self, item, credit=False):
         """A vendor bill line for an INVOICE line: this line's accounts and analytics, the invoice's quantity, price
-        and VAT rate."""
+        and VAT rate. ``credit``: a line of a credit note, whose quantity and price may be written negative and are
+        taken as positive amounts of the credit note."""
         self.ensure_one()
         if item.quantity is None or item.price is None:
             raise ItscopeDocumentError(self.env._("Invoice line %(line)s has no quantity or price.", line=item.line_id))
         vals = self._prepare_account_move_line()
         taxes = self.order_id._itscope_purchase_taxes(item.tax_rate, self.taxes_id)
+        quantity, price = (abs(item.quantity), abs(item.price)) if credit else (item.quantity, item.price)
         vals.update(
-            quantity=float(item.quantity),
-            price_unit=float(item.price),
+            quantity=float(quantity),
+            price_unit=float(price),
             discount=0.0,
             tax_ids=[Command.set(taxes.ids)],
         )

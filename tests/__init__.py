@@ -15,3 +15,4 @@ from . import test_api_key_secrecy
 from . import test_company_boundaries
 from . import test_reissued_ids
 from . import test_sync_now
+from . import test_export_upload

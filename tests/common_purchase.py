@@ -102,7 +102,7 @@ class ItscopeOrderCase(ItscopeCase):
                 "purchase_id": order.id,
                 "direction": "in",
                 "doc_type": doc_type,
-                "transaction_id": "test-%s" % len(xml),
+                "transaction_id": "test-%s-%s" % (len(xml), self.env["itscope.document"].search_count([])),
                 "xml_file": base64.b64encode(xml),
             }
         )

@@ -1,5 +1,8 @@
+from lxml import etree
+
 from odoo.tests import tagged
 
+from ..itscope.opentrans import parse_document
 from .common_purchase import ItscopeOrderCase
 
 
@@ -36,3 +39,37 @@ class TestDispatchNotification(ItscopeOrderCase):
         receipt.button_validate()
         self.assertEqual(receipt.state, "done")
         self.assertEqual(self.env["stock.quant"]._get_available_quantity(self.serialized, receipt.location_dest_id), 2)
+
+    def test_lot_numbers_go_onto_the_receipt_of_a_lot_tracked_product(self):
+        """A DISPATCHNOTIFICATION naming lot numbers: the lots on the receipt's move lines with the shipped quantity
+        (shared in whole units when it names several), the line's packages on the receipt, every fact readable on the
+        document; the receipt validates into stock per lot."""
+        product = self._product(next(item for item in self.offers[1][1:] if item["stock"] >= 5), tracking="lot")
+        order = self._order([(product, 5)])
+        order.button_confirm()
+        self._advance(126)  # the deal is shipped and invoiced by then
+        with self.env["itscope.service"]._client(self.company) as client:
+            deal = client.deal(order.itscope_order_id)
+            xml = client.document(deal["dispatchnotification"][0]["transactionId"], "DISPATCHNOTIFICATION")
+        root = etree.fromstring(xml)
+        for pid in root.xpath("//*[local-name() = 'PRODUCT_ID']/*[local-name() = 'SUPPLIER_PID']"):
+            for name in ("CH-0815", "CH-0816"):
+                lot = etree.Element(etree.QName(pid.getparent()).text.replace("PRODUCT_ID", "LOT_NUMBER"))
+                lot.text = name
+                pid.addnext(lot)
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        parsed = parse_document(xml)
+        self.assertEqual([sorted(line.lot_numbers) for line in parsed.lines], [["CH-0815", "CH-0816"]])
+        self.assertEqual(parsed.lines[0].quantity, 5)
+
+        document = self._document(order, xml, doc_type="DISPATCHNOTIFICATION")
+        self._fetch()
+        self.assertEqual(document.state, "processed", document.error)
+        receipt = order.picking_ids
+        quantities = {move_line.lot_id.name: move_line.quantity for move_line in receipt.move_line_ids}
+        self.assertEqual(quantities, {"CH-0816": 3.0, "CH-0815": 2.0})
+        self.assertIn('"CH-0815"', document.content)
+        receipt.button_validate()
+        self.assertEqual(receipt.state, "done")
+        lots = self.env["stock.lot"].search([("product_id", "=", product.id)])
+        self.assertEqual(sorted(lots.mapped("product_qty")), [2.0, 3.0])

@@ -1,7 +1,10 @@
 import base64
+import contextlib
 import time
+from datetime import date
+from unittest.mock import patch
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -248,3 +251,201 @@ class TestDealMirror(ItscopeOrderCase):
         self.assertEqual(lines[unavailable].itscope_confirmation, "cancelled")
         self.assertEqual(lines[available].itscope_confirmation, "confirmed")
         self.assertTrue(order.activity_ids.filtered(lambda activity: "changed lines" in activity.summary))
+
+
+@tagged("post_install", "-at_install")
+class TestOrderContent(ItscopeOrderCase):
+    """What distributors need in an ORDER beyond goods in pieces (real-world doc section 4, issue 13 part 4)."""
+
+    def _sent(self, order):
+        xml = base64.b64decode(order.itscope_order_xml)
+        if XSD_DIR.is_dir():
+            self.assertEqual(validate(xml, XSD_DIR), [])
+        return parse_document(xml)
+
+    def test_delivery_dates_and_a_box_unit(self):
+        """Each line carries its planned date as DELIVERY_DATE and its unit's UN/ECE code; the ORDER validates."""
+        box = self.env["uom.uom"].create(
+            {
+                "name": "Box of 10",
+                "category_id": self.env.ref("uom.product_uom_categ_unit").id,
+                "uom_type": "bigger",
+                "factor_inv": 10,
+                "itscope_unece_code": "BX",
+            }
+        )
+        boxed = self._product(self.offers[1][1])
+        order = self._order([(self.product, 3), (boxed, 2)])
+        lines = {line.product_id: line for line in order.order_line}
+        lines[boxed].write({"product_uom": box.id, "date_planned": "2031-05-06 10:00:00"})
+        lines[self.product].date_planned = "2031-05-04 10:00:00"
+        order.button_confirm()
+        self.assertEqual(order.itscope_send_state, "sent", order.itscope_send_error)
+        sent = {line.line_id: line for line in self._sent(order).lines}
+        piece, boxes = sent[lines[self.product]._itscope_line_item_id()], sent[lines[boxed]._itscope_line_item_id()]
+        self.assertEqual((piece.unit, piece.quantity, piece.delivery_start), ("C62", 3, date(2031, 5, 4)))
+        self.assertEqual((boxes.unit, boxes.quantity, boxes.delivery_end), ("BX", 2, date(2031, 5, 6)))
+
+    def test_unit_without_code_is_refused_before_sending(self):
+        crate = self.env["uom.uom"].create(
+            {
+                "name": "Crate",
+                "category_id": self.env.ref("uom.product_uom_categ_unit").id,
+                "uom_type": "bigger",
+                "factor_inv": 6,
+            }
+        )
+        order = self._order([(self.product, 1)])
+        order.order_line.product_uom = crate
+        with self.assertRaisesRegex(UserError, "Crate of .*no UN/ECE code"):
+            order.button_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertFalse(self._posts())
+
+    def test_standard_units_carry_their_codes(self):
+        codes = {
+            xml_id: self.env.ref(xml_id).itscope_unece_code
+            for xml_id in (
+                "uom.product_uom_unit",
+                "uom.product_uom_dozen",
+                "uom.product_uom_kgm",
+                "uom.product_uom_meter",
+                "uom.product_uom_hour",
+            )
+        }
+        self.assertEqual(list(codes.values()), ["C62", "DZN", "KGM", "MTR", "HUR"])
+
+    def test_licence_and_service_lines_for_a_customer_delivered_directly(self):
+        """A PO delivering to a customer's address: drop-ship, the delivery party with a handle of its own, the
+        invoice recipient, the customer as licensee, and PRODUCT_TYPE on licence and service lines."""
+        licence_type = self.env["itscope.product.type"].create(
+            {
+                "company_id": self.company.id,
+                "itscope_id": "9001",
+                "name": "Software licences",
+                "category_id": self.env.ref("product.product_category_all").id,
+                "order_kind": "license",
+            }
+        )
+        licence = self._product(self.offers[1][1], itscope_product_type_id=licence_type.id)
+        support = self._product(self.offers[1][2], type="service", is_storable=False)
+        customer = self.env["res.partner"].create(
+            {"name": "Kunde GmbH", "is_company": True, "street": "Hauptstr. 1", "zip": "A-1090", "city": "Wien"}
+        )
+        order = self._order([(self.product, 1), (licence, 5), (support, 1)], dest_address_id=customer.id)
+        self.assertTrue(order.itscope_dropship)
+        lines = {line.product_id: line for line in order.order_line}
+        self.assertEqual(
+            [lines[product].itscope_product_type for product in (self.product, licence, support)],
+            ["physical", "license", "service"],
+        )
+        order.button_confirm()
+        self.assertEqual(order.itscope_send_state, "sent", order.itscope_send_error)
+        sent = self._sent(order)
+        self.assertTrue(sent.dropship)
+        delivery, recipient, licensee = (sent.party(role) for role in ("delivery", "invoice_recipient", "customer"))
+        self.assertEqual((delivery.name, delivery.zip), ("Kunde GmbH", "1090"))
+        self.assertEqual(delivery.party_id, "ODOO-%s" % customer.id)
+        self.assertNotEqual(delivery.party_id, sent.buyer_id)
+        self.assertEqual((recipient.name, recipient.party_id), (self.company.name, "TEST-4711"))
+        self.assertEqual((licensee.name, licensee.party_id), ("Kunde GmbH", "ODOO-%s" % customer.id))
+        by_sku = {line.supplier_pid: line for line in sent.lines}
+        kinds = {
+            product: by_sku[lines[product]._itscope_supplier_sku()] for product in (self.product, licence, support)
+        }
+        self.assertEqual(
+            [(kinds[product].product_type, kinds[product].customer_id) for product in (self.product, licence, support)],
+            [("physical", None), ("license", licensee.party_id), ("service", licensee.party_id)],
+        )
+
+    def test_licence_line_without_end_customer_is_refused(self):
+        support = self._product(self.offers[1][2], type="service", is_storable=False)
+        order = self._order([(support, 1)])
+        with self.assertRaisesRegex(UserError, "end customer"):
+            order.button_confirm()
+        self.assertFalse(self._posts())
+
+    def test_purchaser_picks_another_customer_account(self):
+        """Several customer accounts at one distributor: an RFQ uses the main one unless the purchaser picks another."""
+        projects = self.env["itscope.customer.account"].create(
+            {"distributor_id": self.distributor.id, "number": "TEST-4711-P", "name": "Projects"}
+        )
+        main = self._order([(self.product, 1)])
+        picked = self._order([(self.product, 1)])
+        self.assertEqual(picked.itscope_customer_account, "TEST-4711")
+        picked.itscope_customer_account_id = projects
+        self.assertEqual(picked.itscope_customer_account, "TEST-4711-P")
+        (main | picked).button_confirm()
+        self.assertEqual(self._sent(main).buyer_id, "TEST-4711")
+        self.assertEqual(self._sent(picked).buyer_id, "TEST-4711-P")
+        self.assertEqual(self._sent(picked).party("invoice_recipient").party_id, "TEST-4711-P")
+
+
+@tagged("post_install", "-at_install")
+class TestConfirmationIsOneFact(ItscopeOrderCase):
+    """Once ITscope took the ORDER, nothing that follows can undo the confirmation or the record of the send
+    (issue 16 part 5)."""
+
+    def test_confirming_user_without_email(self):
+        """Odoo cannot post as a user without an e-mail address: the chatter line is posted by the system."""
+        buyer = self._create_user(
+            "buyer-without-mail", ["purchase.group_purchase_user", "itscope_connector.group_itscope_user"]
+        )
+        self.assertFalse(buyer.email)
+        order = self._order([(self.product, 1)], user_id=buyer.id)
+        order.with_user(buyer).button_confirm()
+        self.assertEqual((order.state, order.itscope_send_state), ("purchase", "sent"))
+        [deal] = self._deals_of(order)
+        [sent_message] = order.message_ids.filtered(lambda message: "Sent to ITscope" in (message.body or ""))
+        self.assertEqual(sent_message.author_id, self.env.ref("base.partner_root"))
+        self.assertIn(deal.order_id, sent_message.body)
+
+    def test_failure_after_the_send_keeps_the_confirmation_and_the_send(self):
+        """The chatter fails after ITscope accepted: the order stays confirmed and sent, the failure is logged."""
+        order = self._order([(self.product, 1)])
+        order_class = type(self.env["purchase.order"])
+
+        def broken_post(self, **kwargs):
+            raise RuntimeError("mail server on fire")
+
+        with (
+            patch.object(order_class, "message_post", broken_post),
+            self.assertLogs("odoo.addons.itscope_connector.models.itscope_order_exchange", "WARNING") as logs,
+        ):
+            order.button_confirm()
+        self.assertIn("was sent to ITscope as order", logs.output[0])
+        [deal] = self._deals_of(order)
+        self.assertEqual((order.state, order.itscope_send_state), ("purchase", "sent"))
+        self.assertEqual(
+            (order.itscope_order_id, order.itscope_order_document_id.itscope_order_id), (deal.order_id,) * 2
+        )
+        self.assertTrue(order.picking_ids)
+        self._advance(6)
+        self._mirror()
+        self.assertEqual(order.itscope_status, "PROCESSING", "the deal mirror follows the order")
+
+    def test_concurrent_confirmation_is_refused_without_an_error_line(self):
+        """Another worker holds the order: the confirmation is refused at once with a message and no ERROR line."""
+        dbname = self.env.cr.dbname
+        with contextlib.closing(sql_db.db_connect(dbname).cursor()) as setup_cr:
+            setup_cr.execute("SET lock_timeout = '10s'")
+            env = api.Environment(setup_cr, SUPERUSER_ID, {})
+            order_id = env["purchase.order"].create({"partner_id": env.company.partner_id.id}).id
+            setup_cr.commit()
+
+        def drop():
+            with contextlib.closing(sql_db.db_connect(dbname).cursor()) as cleanup_cr:
+                cleanup_cr.execute("DELETE FROM purchase_order WHERE id = %s", [order_id])
+                cleanup_cr.commit()
+
+        self.addCleanup(drop)
+        with (
+            contextlib.closing(sql_db.db_connect(dbname).cursor()) as holder_cr,
+            contextlib.closing(sql_db.db_connect(dbname).cursor()) as other_cr,
+        ):
+            holder_cr.execute("SELECT id FROM purchase_order WHERE id = %s FOR NO KEY UPDATE", [order_id])
+            other = api.Environment(other_cr, SUPERUSER_ID, {})
+            with self.assertNoLogs("odoo.sql_db", "ERROR"), self.assertRaisesRegex(UserError, "by someone else"):
+                other["itscope.order.exchange"]._lock(other["purchase.order"].browse(order_id))
+            other_cr.rollback()
+            holder_cr.rollback()

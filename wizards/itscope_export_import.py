@@ -1,7 +1,10 @@
 import base64
+import tempfile
 
 from odoo import fields, models
 from odoo.exceptions import UserError
+
+from ..itscope.exports import export_refusal
 
 
 class ItscopeExportImport(models.TransientModel):
@@ -29,9 +32,9 @@ class ItscopeExportImport(models.TransientModel):
             return self.export_id.action_import_now()
         if not self.file:
             raise UserError(self.env._("Upload the export file to import."))
-        attachment = self.env["ir.attachment"].create(
-            {"name": self.filename or "itscope-export", "raw": base64.b64decode(self.file)}
-        )
+        raw = base64.b64decode(self.file)
+        self._check_export(raw)
+        attachment = self.env["ir.attachment"].create({"name": self.filename or "itscope-export", "raw": raw})
         run = self.env["itscope.catalogue.importer"]._start_export_import(self.company_id, attachment, full=self.full)
         return {
             "type": "ir.actions.act_window",
@@ -39,3 +42,19 @@ class ItscopeExportImport(models.TransientModel):
             "res_id": run.id,
             "view_mode": "form",
         }
+
+    def _check_export(self, raw):
+        """Refuse an uploaded file that is no ITscope export now, in words, rather than in the background import."""
+        with tempfile.NamedTemporaryFile(prefix="itscope-upload-") as upload:
+            upload.write(raw)
+            upload.flush()
+            refusal = export_refusal(upload.name)
+        if refusal:
+            raise UserError(
+                self.env._(
+                    "%(file)s cannot be imported: %(reason)s\nUpload an export as ITscope delivers it: the CSV export "
+                    "(a ZIP holding product.csv), or the XML or JSON export.",
+                    file=self.filename or self.env._("The file"),
+                    reason=refusal,
+                )
+            )
