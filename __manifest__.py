@@ -24,6 +24,7 @@
         "views/itscope_product_type_views.xml",
         "views/res_partner_views.xml",
         "views/product_category_views.xml",
+        "views/itscope_offer_history_views.xml",
         "views/product_template_views.xml",
         "views/product_supplierinfo_views.xml",
         "views/res_config_settings_views.xml",

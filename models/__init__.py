@@ -13,6 +13,7 @@ from . import itscope_document_process_invoice
 from . import itscope_document_process_orderresponse
 from . import itscope_manufacturer
 from . import itscope_master_data
+from . import itscope_offer_history
 from . import itscope_order_exchange
 from . import itscope_price_refresh
 from . import itscope_product
@@ -20,6 +21,7 @@ from . import itscope_product_seen
 from . import itscope_product_type
 from . import itscope_service
 from . import itscope_share
+from . import itscope_source_watch
 from . import itscope_sync_run
 from . import product_category
 from . import product_supplierinfo

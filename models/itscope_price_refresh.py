@@ -90,6 +90,7 @@ class ItscopePriceRefresh(models.AbstractModel):
         companies = self.env["res.company"].search(
             [("itscope_account_id", "!=", False), ("itscope_refresh_prices", "=", True)]
         )
+        self.env["itscope.offer.history"]._prune(self.env["res.company"].search([]))
         due = companies.filtered(lambda company: self._window_open(company, now) and self._has_work(company))
         for company in due:
             self._refresh(company)
@@ -109,7 +110,8 @@ class ItscopePriceRefresh(models.AbstractModel):
                     listed = refresh._exported(client, exports, problems)
                 else:
                     listed = refresh._asked(client, refresh._imported_puids(company), False, problems)
-                refresh._write_update(company, listed, problems, run)
+                written = refresh._write_update(company, listed, problems, run)
+            refresh.env["itscope.source.watch"]._flag_open_rfqs(company, written)
 
         return refresh.env["itscope.sync.run"]._run(company, "prices", work)
 
@@ -233,6 +235,7 @@ class ItscopePriceRefresh(models.AbstractModel):
                 cr.execute(_COUNT_MATCHED, params)
                 matched = cr.fetchone()[0]
                 written |= changed | gone
+                self.env["itscope.offer.history"]._record(company, changed | gone, params["now"])
                 if run:
                     run._add_errors(problems)
                     run._count(

@@ -62,6 +62,23 @@ class ProductTemplate(models.Model):
     ]
 
     # ------------------------------------------------------------
+    # Action methods
+    # ------------------------------------------------------------
+
+    def action_itscope_offer_history(self):
+        """The product's offer history as a graph: each distributor's price (or stock) over time."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Price and stock history: %(product)s", product=self.display_name),
+            "res_model": "itscope.offer.history",
+            "view_mode": "graph,list",
+            "views": [[False, "graph"], [False, "list"]],
+            "domain": [("product_tmpl_id", "=", self.id)],
+            "context": {"graph_groupbys": ["changed_at:day", "partner_id"]},
+        }
+
+    # ------------------------------------------------------------
     # Images
     # ------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round, format_amount, format_list
 
 from ..itscope import codes
@@ -75,6 +76,26 @@ class PurchaseOrderLine(models.Model):
     )
     itscope_last_update = fields.Datetime(
         string="ITscope Update", compute="_compute_itscope_offer", help="When the vendor last changed price or stock."
+    )
+    # Set by the price refresh on open RFQs (itscope.source.watch), cleared when the line is switched or edited.
+    itscope_source_flag = fields.Selection(
+        [
+            ("out_of_stock", "Out of stock"),
+            ("price_rose", "Price rose"),
+            ("cheaper_elsewhere", "Cheaper elsewhere"),
+        ],
+        string="ITscope Source",
+        readonly=True,
+        copy=False,
+        help="What the last price refresh found: the vendor's offer ran out of stock, its price rose above the "
+        "line's, or another partnered distributor has the quantity in stock for less.",
+    )
+    itscope_better_offer_id = fields.Many2one(
+        "product.supplierinfo",
+        string="Better ITscope Offer",
+        readonly=True,
+        copy=False,
+        help="The cheapest offer of another partnered distributor with the quantity in stock, to switch the line to.",
     )
 
     # ------------------------------------------------------------
@@ -154,8 +175,81 @@ class PurchaseOrderLine(models.Model):
         return self.env._("%(product)s: %(changes)s", product=self.product_id.display_name, changes=", ".join(notes))
 
     # ------------------------------------------------------------
+    # CRUD methods
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        # The refresh's flag judged the line as it was: once its product, quantity or price is changed, it is stale.
+        if {"product_id", "product_qty", "price_unit"} & set(vals) and "itscope_source_flag" not in vals:
+            vals = dict(vals, itscope_source_flag=False, itscope_better_offer_id=False)
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # Action methods
+    # ------------------------------------------------------------
+
+    def action_itscope_switch_source(self):
+        """Move the line to its better ITscope offer: onto a new RFQ for that distributor, split off from this one
+        (ITscope takes one distributor per order), or, when it is the RFQ's only product line, by changing the RFQ's
+        vendor. Opens the RFQ the line is on now."""
+        self.ensure_one()
+        offer = self.itscope_better_offer_id
+        order = self.order_id
+        if order.state not in ("draft", "sent") or not offer:
+            raise UserError(self.env._("Only a line of a request for quotation with a better offer can be switched."))
+        others = order._itscope_order_lines() - self
+        if others:
+            target = order.copy({"partner_id": offer.partner_id.id, "order_line": [], "origin": order.name})
+        else:
+            order.order_line.filtered("itscope_is_shipping").unlink()  # the new vendor's shipping line comes instead
+            order.partner_id = offer.partner_id
+            target = order
+        self._itscope_move_to(target, offer)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "purchase.order",
+            "res_id": target.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------
     # Best source
     # ------------------------------------------------------------
+
+    def _itscope_move_to(self, order, offer):
+        """Put the line on ``order`` (an RFQ of ``offer``'s distributor) at ``offer``'s price."""
+        self.ensure_one()
+        if self.order_id != order:
+            self.order_id = order
+            self._compute_price_unit_and_date_planned_and_name()  # vendor code and lead time of the new vendor
+        self.price_unit = offer.price
+
+    def _itscope_source_note(self):
+        """What the refresh found for this flagged line, in a sentence for the buyer."""
+        self.ensure_one()
+        better = self.itscope_better_offer_id
+        reasons = {
+            "out_of_stock": self.env._("%(vendor)s has no stock left", vendor=self.partner_id.display_name),
+            "price_rose": self.env._(
+                "%(vendor)s now asks %(price)s instead of %(line_price)s",
+                vendor=self.partner_id.display_name,
+                price=format_amount(self.env, self.itscope_supplierinfo_id.price, self.currency_id),
+                line_price=format_amount(self.env, self.price_unit, self.currency_id),
+            ),
+            "cheaper_elsewhere": self.env._("cheaper elsewhere"),
+        }
+        note = self.env._(
+            "%(product)s: %(reason)s", product=self.product_id.display_name, reason=reasons[self.itscope_source_flag]
+        )
+        if better:
+            note = self.env._(
+                "%(note)s; %(distributor)s has %(qty)s in stock for %(price)s",
+                note=note,
+                distributor=better.partner_id.display_name,
+                qty=better.itscope_stock,
+                price=format_amount(self.env, better.price, better.currency_id),
+            )
+        return note
 
     def _itscope_best_sources(self):
         """``[(line, offer, reason)]`` for each product line (see :meth:`_itscope_best_offer`)."""

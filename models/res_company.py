@@ -93,6 +93,12 @@ class ResCompany(models.Model):
         help="Local time (of the company's working schedule) from which prices and stock are refreshed.",
     )
     itscope_refresh_end = fields.Float(string="ITscope Refresh Until", default=18.0)
+    itscope_offer_history_days = fields.Integer(
+        string="ITscope Offer History (days)",
+        default=90,
+        help="How long each price and stock change of an ITscope offer is kept for the product's history graph; "
+        "0 keeps none.",
+    )
 
     @api.model
     def _itscope_default_conditions(self):
@@ -129,9 +135,17 @@ class ResCompany(models.Model):
             if urlsplit(company.itscope_base_url or "").scheme not in ("http", "https"):
                 raise ValidationError(self.env._("The ITscope API URL must start with https://."))
 
-    @api.constrains("itscope_update_exports", "itscope_base_url", "itscope_refresh_start", "itscope_refresh_end")
+    @api.constrains(
+        "itscope_update_exports",
+        "itscope_base_url",
+        "itscope_refresh_start",
+        "itscope_refresh_end",
+        "itscope_offer_history_days",
+    )
     def _check_itscope_refresh(self):
         for company in self:
+            if company.itscope_offer_history_days < 0:
+                raise ValidationError(self.env._("The ITscope offer history cannot be kept for a negative time."))
             if not 0 <= company.itscope_refresh_start < company.itscope_refresh_end <= 24:
                 raise ValidationError(
                     self.env._("The ITscope refresh window must start before it ends, within one day.")

@@ -25,6 +25,7 @@ class ResConfigSettings(models.TransientModel):
     itscope_refresh_prices = fields.Boolean(related="company_id.itscope_refresh_prices", readonly=False)
     itscope_refresh_start = fields.Float(related="company_id.itscope_refresh_start", readonly=False)
     itscope_refresh_end = fields.Float(related="company_id.itscope_refresh_end", readonly=False)
+    itscope_offer_history_days = fields.Integer(related="company_id.itscope_offer_history_days", readonly=False)
     itscope_send_orders = fields.Boolean(related="company_id.itscope_send_orders", readonly=False)
     itscope_validate_orders = fields.Boolean(related="company_id.itscope_validate_orders", readonly=False)
     itscope_share_tile_url = fields.Char(

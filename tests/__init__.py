@@ -11,6 +11,8 @@ from . import test_best_source
 from . import test_catalogue_ways_in
 from . import test_share
 from . import test_price_refresh
+from . import test_offer_history
+from . import test_source_watch
 from . import test_api_key_secrecy
 from . import test_company_boundaries
 from . import test_reissued_ids

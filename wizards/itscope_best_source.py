@@ -43,11 +43,7 @@ class ItscopeBestSource(models.TransientModel):
                 target = order.copy({"partner_id": partner.id, "order_line": [], "origin": order.name})
                 orders |= target
             for proposal in proposals:
-                line = proposal.purchase_line_id
-                if line.order_id != target:
-                    line.order_id = target
-                    line._compute_price_unit_and_date_planned_and_name()  # vendor code and lead time of the new vendor
-                line.price_unit = proposal.supplierinfo_id.price
+                proposal.purchase_line_id._itscope_move_to(target, proposal.supplierinfo_id)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Requests for Quotation by Distributor"),

@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL, create_index
+
+
+class ItscopeOfferHistory(models.Model):
+    """The state an ITscope offer took each time the price refresh changed it: the price-and-stock history behind the
+    graph on a product's ITscope Offers tab.
+
+    Rows are written by the refresh itself, set-based, in the transaction that changes the offers (one INSERT ...
+    SELECT per chunk from the vendor lines it wrote), so history and offers never disagree and an unchanged offer
+    adds no row. They carry no write columns (``_log_access``): nothing edits them, and a narrow row keeps the refresh
+    fast. Each company keeps them for its retention period (``itscope_offer_history_days``); the refresh cron prunes
+    the older ones.
+    """
+
+    _name = "itscope.offer.history"
+    _description = "ITscope Offer History"
+    _order = "changed_at desc, id desc"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    product_tmpl_id = fields.Many2one(
+        "product.template", string="Product", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one("res.partner", string="Distributor", readonly=True)
+    offer_id = fields.Char(string="ITscope Offer ID", readonly=True)
+    changed_at = fields.Datetime(string="Changed", required=True, readonly=True)
+    price = fields.Float(digits="Product Price", aggregator="avg", readonly=True)
+    stock = fields.Integer(string="Distributor Stock", aggregator="avg", readonly=True)
+    available = fields.Boolean(string="Offered on ITscope", readonly=True)
+
+    def init(self):
+        # Rows arrive in time order, so a BRIN index finds the old ones to prune at almost no cost per insert.
+        create_index(self.env.cr, "itscope_offer_history_changed_at_brin", self._table, ["changed_at"], method="brin")
+
+    @api.model
+    def _record(self, company, supplierinfo_ids, at):
+        """Keep the current state of the vendor lines ``supplierinfo_ids`` as changed ``at``, in one statement;
+        nothing when ``company`` keeps no history."""
+        if not supplierinfo_ids or company.itscope_offer_history_days <= 0:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO itscope_offer_history
+                       (company_id, product_tmpl_id, partner_id, offer_id, changed_at, price, stock, available)
+                SELECT si.company_id, si.product_tmpl_id, si.partner_id, si.itscope_offer_id, %(at)s, si.price,
+                       si.itscope_stock, si.itscope_available
+                  FROM product_supplierinfo si
+                 WHERE si.id = ANY(%(ids)s)
+                """,
+                at=at,
+                ids=list(supplierinfo_ids),
+            )
+        )
+
+    @api.model
+    def _prune(self, companies):
+        """Drop the history each of ``companies`` keeps no longer (its retention period in days)."""
+        now = fields.Datetime.now()
+        for company in companies:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM itscope_offer_history WHERE company_id = %s AND changed_at < %s",
+                    company.id,
+                    now - timedelta(days=max(company.itscope_offer_history_days, 0)),
+                )
+            )

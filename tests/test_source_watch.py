@@ -1,0 +1,211 @@
+from collections import Counter
+
+from odoo import Command
+from odoo.tests import tagged
+
+from ..itscope.sandbox.catalogue import catalogue_for
+from .common import ItscopeCase
+from .test_price_refresh import import_catalogue
+
+PRODUCTS = 80
+
+
+@tagged("post_install", "-at_install")
+class TestSourceWatch(ItscopeCase):
+    """After each price refresh, open RFQ lines whose offer ran out of stock or rose in price, or that another
+    partnered distributor now offers cheaper with stock, are flagged; the buyer gets one activity per RFQ; one click
+    switches the line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.offers = import_catalogue(cls.company, catalogue_for(cls.sandbox), PRODUCTS)
+        cls.env["itscope.price.refresh"]._refresh(cls.company)  # the sandbox's current state, as the refresh reads it
+        cls.partnered = (
+            cls.env["itscope.distributor"]
+            .search([("company_id", "=", cls.company.id), ("partnered", "=", True)])
+            .partner_id
+        )
+        cls.buyer = cls._create_user("buyer", ["purchase.group_purchase_user"])
+
+    # ------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------
+
+    def _in_stock(self, offer):
+        return offer.itscope_available and offer.itscope_stock >= 1
+
+    def _better(self, offer):
+        """The cheapest in-stock offer of another partnered distributor for ``offer``'s product, or an empty set."""
+        others = self.offers.filtered(
+            lambda other: (
+                other.product_tmpl_id == offer.product_tmpl_id
+                and other.partner_id != offer.partner_id
+                and other.partner_id in self.partnered
+                and self._in_stock(other)
+            )
+        )
+        return others.sorted(lambda other: (other.price, other.id))[:1]
+
+    def _own_offers(self, condition):
+        """Offers that are their vendor's only offer of the product and meet ``condition``."""
+        counts = Counter((offer.partner_id, offer.product_tmpl_id) for offer in self.offers)
+        return self.offers.filtered(
+            lambda offer: counts[offer.partner_id, offer.product_tmpl_id] == 1 and condition(offer)
+        )
+
+    def _rfq(self, lines, state="draft"):
+        """An RFQ of the vendor of the offers in ``lines`` ([(offer, price_unit)]), one of each product."""
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": lines[0][0].partner_id.id,
+                "user_id": self.buyer.id,
+                "currency_id": self.env.ref("base.EUR").id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": offer.product_tmpl_id.product_variant_id.id,
+                            "product_qty": 1,
+                            "price_unit": price,
+                        }
+                    )
+                    for offer, price in lines
+                ],
+            }
+        )
+        if state != "draft":
+            order.state = state
+        return order
+
+    def _line(self, order, offer):
+        return order.order_line.filtered(lambda line: line.product_id.product_tmpl_id == offer.product_tmpl_id)
+
+    def _touch_and_refresh(self, offers):
+        """Make the refresh write ``offers`` again (their stock is put off by 1000 behind its back) and refresh."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE product_supplierinfo SET itscope_stock = itscope_stock + 1000 WHERE id = ANY(%s)", [offers.ids]
+        )
+        self.env.invalidate_all()
+        run = self.env["itscope.price.refresh"]._refresh(self.company)
+        self.assertEqual(run.state, "done", run.failure or run.error_log)
+        self.env.invalidate_all()
+
+    def _warnings(self, order):
+        return order.activity_ids.filtered(lambda activity: activity.summary.startswith("ITscope: a better source"))
+
+    def _scenario(self):
+        """One vendor's RFQ with a line whose price rose and a line cheaper elsewhere, and an RFQ of an offer that
+        is out of stock."""
+        undercut = self._own_offers(
+            lambda offer: self._in_stock(offer) and self._better(offer) and self._better(offer).price < offer.price
+        )
+        pairs = (
+            (cheaper, rising)
+            for cheaper in undercut
+            for rising in self._own_offers(
+                lambda offer, cheaper=cheaper: (
+                    offer.partner_id == cheaper.partner_id
+                    and offer.product_tmpl_id != cheaper.product_tmpl_id
+                    and self._in_stock(offer)
+                    and not (self._better(offer) and self._better(offer).price < offer.price)
+                )
+            )
+        )
+        cheaper, rising = next(pairs, (None, None))
+        self.assertTrue(cheaper, "the sandbox's catalogue has a vendor undercut on one product and not on another")
+        empty = self._own_offers(
+            lambda offer: offer.itscope_available and offer.itscope_stock <= 0 and self._better(offer)
+        )
+        self.assertTrue(empty, "the sandbox's catalogue has offers out of stock that another distributor has")
+        order = self._rfq([(cheaper, cheaper.price), (rising, rising.price - 1)])
+        out_of_stock = self._rfq([(empty[0], empty[0].price)])
+        return order, cheaper, rising, out_of_stock, empty[0]
+
+    # ------------------------------------------------------------
+    # Tests
+    # ------------------------------------------------------------
+
+    def test_refresh_flags_open_rfq_lines_and_warns_the_buyer_once(self):
+        order, cheaper, rising, out_of_stock, empty = self._scenario()
+        self.assertFalse(order.order_line.filtered("itscope_source_flag"), "nothing flagged before a refresh")
+        self._touch_and_refresh(cheaper | rising | empty)
+        self.assertRecordValues(
+            self._line(order, cheaper) | self._line(order, rising),
+            [
+                {"itscope_source_flag": "cheaper_elsewhere", "itscope_better_offer_id": self._better(cheaper).id},
+                {"itscope_source_flag": "price_rose", "itscope_better_offer_id": False},
+            ],
+        )
+        self.assertRecordValues(
+            self._line(out_of_stock, empty),
+            [{"itscope_source_flag": "out_of_stock", "itscope_better_offer_id": self._better(empty).id}],
+        )
+        warning = self._warnings(order)
+        self.assertEqual(len(warning), 1, "one activity per RFQ, not one per line")
+        self.assertEqual(warning.user_id, self.buyer)
+        for offer in (cheaper, rising):
+            self.assertIn(offer.product_tmpl_id.name, str(warning.note))
+        self.assertIn(self._better(cheaper).partner_id.name, str(warning.note))
+        self.assertEqual(len(self._warnings(out_of_stock)), 1)
+        # The next refreshes find the same: no second activity, neither while it is open nor after it is done.
+        self._touch_and_refresh(cheaper | rising | empty)
+        self.assertEqual(len(self._warnings(order)), 1)
+        warning.action_done()
+        self._touch_and_refresh(cheaper | rising | empty)
+        self.assertFalse(self._warnings(order))
+
+    def test_only_lines_of_changed_products_and_open_rfqs_are_judged(self):
+        order, cheaper, rising, _out_of_stock, _empty = self._scenario()
+        sent = self._rfq([(rising, rising.price - 1)], state="sent")
+        confirmed = self._rfq([(rising, rising.price - 1)], state="purchase")
+        project = self._rfq([(rising, rising.price - 1)])
+        project.order_line.itscope_project_id = "P-1"
+        self._touch_and_refresh(rising)
+        self.assertEqual(self._line(sent, rising).itscope_source_flag, "price_rose")
+        self.assertFalse(self._line(confirmed, rising).itscope_source_flag, "a confirmed order is not an RFQ")
+        self.assertFalse(self._line(project, rising).itscope_source_flag, "a project price is not the offer's")
+        self.assertFalse(self._line(order, cheaper).itscope_source_flag, "its product's offers did not change")
+
+    def test_a_flag_goes_when_its_reason_does(self):
+        order, _cheaper, rising, _out_of_stock, _empty = self._scenario()
+        self._touch_and_refresh(rising)
+        line = self._line(order, rising)
+        self.assertEqual(line.itscope_source_flag, "price_rose")
+        line.price_unit = rising.price
+        self.assertFalse(line.itscope_source_flag, "edited by the buyer: the flag no longer says anything")
+        line.price_unit = rising.price - 1
+        self._touch_and_refresh(rising)
+        self.assertEqual(line.itscope_source_flag, "price_rose")
+        self.env.cr.execute("UPDATE purchase_order_line SET price_unit = %s WHERE id = %s", [rising.price + 1, line.id])
+        self._touch_and_refresh(rising)
+        self.assertFalse(line.itscope_source_flag, "the refresh clears what no longer holds")
+
+    def test_switch_moves_the_line_to_the_better_offer(self):
+        order, cheaper, rising, out_of_stock, empty = self._scenario()
+        self._touch_and_refresh(cheaper | empty)
+        line = self._line(order, cheaper)
+        better = self._better(cheaper)
+        action = line.with_user(self.buyer).action_itscope_switch_source()
+        target = self.env["purchase.order"].browse(action["res_id"])
+        self.assertNotEqual(target, order, "the RFQ's other line stays: the switched one goes to a new RFQ")
+        self.assertRecordValues(target, [{"partner_id": better.partner_id.id, "origin": order.name}])
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "order_id": target.id,
+                    "price_unit": better.price,
+                    "itscope_source_flag": False,
+                    "itscope_better_offer_id": False,
+                }
+            ],
+        )
+        self.assertEqual(order._itscope_order_lines(), self._line(order, rising))
+        # The only product line of an RFQ: the RFQ itself changes vendor.
+        line = self._line(out_of_stock, empty)
+        better = self._better(empty)
+        action = line.action_itscope_switch_source()
+        self.assertEqual(action["res_id"], out_of_stock.id)
+        self.assertRecordValues(out_of_stock, [{"partner_id": better.partner_id.id}])
+        self.assertRecordValues(line, [{"order_id": out_of_stock.id, "price_unit": better.price}])
