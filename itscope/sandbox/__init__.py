@@ -8,7 +8,8 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .app import API_PREFIX, Sandbox, SandboxConfig
+from .app import Sandbox, SandboxConfig
+from .responses import API_PREFIX
 
 __all__ = ["Sandbox", "SandboxConfig", "running_sandbox", "serve"]
 

@@ -1,13 +1,13 @@
 """The sandbox's WSGI core: routing, Basic auth, ITscope's rate limit, a request log, a settable clock and faults.
 
 Route modules (``products.py``, ``business.py``, ``carts.py``) each expose ``rules()`` returning werkzeug ``Rule``
-objects whose endpoint is a callable ``handler(sandbox, request, **path_args) -> Response``. Everything under
+objects whose endpoint is a callable ``handler(sandbox, request, **path_args) -> Response``; they build their answers
+with ``responses.py`` and never import this module. Everything under
 ``/_sandbox/`` is the control plane tests use (request log, clock, faults, limits); it needs no auth and is never
 rate limited.
 """
 
 import base64
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,9 +16,10 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
-API_PREFIX = "/2.1"
+from . import business, carts, products
+from .responses import API_PREFIX, json_response, no_content, text_error, xml_response
 
 
 @dataclass
@@ -104,8 +105,6 @@ class Sandbox:
     # ------------------------------------------------------------
 
     def _rules(self):
-        from . import business, carts, products  # route modules import this one for its helpers
-
         rules = [
             Rule("/_sandbox/requests", endpoint=_control_requests),
             Rule("/_sandbox/clock", endpoint=_control_clock),
@@ -224,72 +223,6 @@ class Sandbox:
         """The logged API requests (control-plane calls excluded) whose path contains ``path_contains``."""
         with self._lock:
             return [entry for entry in self.log if path_contains in entry.path]
-
-
-def tokenised(handler):
-    """Mark a route handler whose URL carries its own token (ITscope's share links ``/t/<token>``): no Basic auth."""
-    handler.tokenised = True
-    return handler
-
-
-# ------------------------------------------------------------
-# Response helpers shared by the route modules
-# ------------------------------------------------------------
-
-
-def text_error(status, message):
-    return Response(message, status=status, mimetype="text/plain")
-
-
-def json_response(data, status=200):
-    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json")
-
-
-def xml_response(element, status=200):
-    body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return Response(body, status=status, mimetype="application/xml")
-
-
-def no_content():
-    return Response(status=204)
-
-
-def to_xml(tag, value, list_names=None):
-    """Render a JSON-shaped value as ITscope's XML: lists wrapped as ``<wrapper><item/>…</wrapper>``.
-
-    ``list_names`` maps a JSON list key to ``(wrapper, item)`` tag names (the OpenAPI ``xml`` names); a key absent
-    from it is wrapped as ``<keys><key/></keys>``. ``None`` values are left out, booleans are ``true``/``false``.
-    """
-    list_names = list_names or {}
-    element = etree.Element(tag)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if item is None:
-                continue
-            if isinstance(item, list):
-                wrapper_tag, item_tag = list_names.get(key, (key + "s", key))
-                wrapper = etree.SubElement(element, wrapper_tag)
-                for entry in item:
-                    wrapper.append(to_xml(item_tag, entry, list_names))
-            else:
-                element.append(to_xml(key, item, list_names))
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    else:
-        element.text = str(value)
-    return element
-
-
-def list_response(request_type, items, root, item, list_names=None):
-    """A JSON array or ``<root><item/>…</root>``; 204 when empty, as ITscope answers."""
-    if not items:
-        return no_content()
-    if request_type == "json":
-        return json_response(items)
-    element = etree.Element(root)
-    for entry in items:
-        element.append(to_xml(item, entry, list_names))
-    return xml_response(element)
 
 
 # ------------------------------------------------------------

@@ -79,8 +79,8 @@ from ..opentrans import (
     validate,
 )
 from ..opentrans.order import MAX_ORDER_ID_LENGTH
-from .app import API_PREFIX, json_response, list_response, no_content, text_error, to_xml, xml_response
 from .catalogue import PARTNER_TEST_ID, catalogue_for
+from .responses import API_PREFIX, json_response, list_response, no_content, text_error, to_xml, xml_response
 
 PAGE_SIZE = 50
 VAT_RATE = Decimal("0.19")

@@ -35,9 +35,9 @@ from werkzeug.routing import Rule
 
 from ..errors import ItscopeDocumentError
 from ..xmlsafe import parse_xml
-from .app import json_response, list_response, no_content, text_error, to_xml, xml_response
 from .business import _archiv, _iso, _page, _paged, _Refused, _wants_json
 from .catalogue import catalogue_for
+from .responses import json_response, list_response, no_content, text_error, to_xml, xml_response
 
 POOL = "pool"
 STRATEGIES = ("manual", "minprice", "minpricepartner", "minsuppliers")

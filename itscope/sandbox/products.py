@@ -95,7 +95,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from . import catalogue as cat
-from .app import json_response, list_response, no_content, text_error, tokenised
+from .responses import json_response, list_response, no_content, text_error, tokenised
 
 PAGE_SIZE = 50
 MAX_IDS = 50
