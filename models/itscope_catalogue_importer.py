@@ -11,27 +11,35 @@ temporary tables, then INSERT ... SELECT / UPDATE ... FROM), keeping what the OR
 stored computed values of a prototype record, the default taxes and routes, translated names as jsonb, company
 dependent values keyed by company, the fields' rounding, barcode uniqueness, and caches invalidated afterwards. The
 rare changes that have stored dependents elsewhere (a product's category, an offer moving to another vendor or
-product) go through the ORM. Reading products and preparing their rows is plain Python that needs no database: during
-an export import it runs in a helper thread, one chunk ahead, while PostgreSQL writes the chunk before.
+product) go through the ORM.
+
+Three layers: reading products and preparing their rows is plain Python that needs no database
+(``itscope/catalogue_rows.py``; during an export import it runs in a helper thread, one chunk ahead, while PostgreSQL
+writes the chunk before); the set-based statements shared with the price refresh are in ``tools/bulk_sql.py``; this
+model orchestrates: settings, batches and checkpoints, matching, and the statements only it needs.
 """
 
-import hashlib
-import io
 import itertools
-import json
-import marshal
-import time
-from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-
-from psycopg2 import sql
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..itscope.exports import BadRow, Notice, iter_export
-from ..itscope.products import read_products
+from ..itscope.catalogue_rows import (
+    OFFER_COLUMNS,
+    PRODUCT_COLUMNS,
+    ImportSettings,
+    chunks,
+    copy_row,
+    copy_value,
+    digest_seed,
+    payload_digest,
+    prepare,
+    read_changed,
+)
+from ..itscope.exports import iter_export
+from ..tools import bulk_sql
 
 BATCH_SIZE = 20000  # products per transaction of an export import
 CHUNK_SIZE = 2500  # products looked up, read and written together within a batch
@@ -40,32 +48,21 @@ CHUNK_SIZE = 2500  # products looked up, read and written together within a batc
 # continues the stream instead of reading the export again up to the checkpoint. Keyed by (database, run id).
 _OPEN_EXPORTS = {}
 
-_TEMP_TABLES = """
+_TEMP_TABLES = SQL("""
     DROP TABLE IF EXISTS itscope_import_product, itscope_import_offer;
     CREATE TEMP TABLE itscope_import_product (
         tmpl_id int, prod_id int, is_new bool, barcode varchar, puid varchar, payload_hash varchar, name varchar,
         short_description text, long_description text, categ_id int, weight numeric, hs_code varchar,
         origin_country_id int, manufacturer_id int, manufacturer_sku varchar, product_type_id int,
         product_type_itscope_id varchar, deeplink varchar, datasheet_url varchar, datasheet_pdf_url varchar,
-        image_url varchar, attributes text, accessory_puids varchar
+        image_url varchar, attributes text, accessory_puids varchar, tracking varchar, is_service bool, cost numeric
     ) ON COMMIT DROP;
     CREATE TEMP TABLE itscope_import_offer (
         line_id int, tmpl_id int, offer_id varchar, partner_id int, sequence int, product_code varchar, price numeric,
         currency_id int, min_qty numeric, stock int, stock_status varchar, stock_text varchar, availability_date date,
         condition varchar, eol bool, special_offer bool, last_update timestamp, order_multiple int, state_hash varchar
     ) ON COMMIT DROP;
-"""
-_PRODUCT_COLUMNS = (
-    "tmpl_id", "prod_id", "is_new", "barcode", "puid", "payload_hash", "name", "short_description", "long_description",
-    "categ_id", "weight", "hs_code", "origin_country_id", "manufacturer_id", "manufacturer_sku", "product_type_id",
-    "product_type_itscope_id", "deeplink", "datasheet_url", "datasheet_pdf_url", "image_url", "attributes",
-    "accessory_puids",
-)  # fmt: skip
-_OFFER_COLUMNS = (
-    "line_id", "tmpl_id", "offer_id", "partner_id", "sequence", "product_code", "price", "currency_id", "min_qty",
-    "stock", "stock_status", "stock_text", "availability_date", "condition", "eol", "special_offer", "last_update",
-    "order_multiple", "state_hash",
-)  # fmt: skip
+""")
 # product_template columns the importer fills per product; every other stored column comes from the prototype
 _TRANSLATED_VALUES = {
     "name": "i.name",
@@ -73,8 +70,8 @@ _TRANSLATED_VALUES = {
     "description_sale": "i.long_description",
 }
 _TEMPLATE_VALUES = {
-    "categ_id": "COALESCE(i.categ_id, %(default_categ_id)s)",
-    "weight": "COALESCE(i.weight, round(0, %(weight_digits)s))",
+    "categ_id": "COALESCE(i.categ_id, %s)",
+    "weight": "COALESCE(i.weight, round(0, %s))",
     "itscope_puid": "i.puid",
     "itscope_hs_code": "i.hs_code",
     "itscope_origin_country_id": "i.origin_country_id",
@@ -88,19 +85,31 @@ _TEMPLATE_VALUES = {
     "itscope_image_pending": "i.image_url IS NOT NULL",
     "itscope_attributes": "i.attributes",
     "itscope_accessory_puids": "i.accessory_puids",
+    "tracking": "i.tracking",
 }
-_VARIANT_VALUES = {"product_tmpl_id": "i.tmpl_id", "barcode": "i.barcode", "weight": "i.weight"}
+# the settings their parameters (``%s``) come from
+_TEMPLATE_PARAMETERS = {"categ_id": ("default_categ_id",), "weight": ("weight_digits",)}
+_VARIANT_VALUES = {
+    "product_tmpl_id": "i.tmpl_id",
+    "barcode": "i.barcode",
+    "weight": "i.weight",
+    # company dependent: keyed by company, as the ORM writes it
+    "standard_price": "CASE WHEN i.cost IS NOT NULL THEN jsonb_build_object(%s::text, i.cost::float8) END",
+}
+_VARIANT_PARAMETERS = {"standard_price": ("company_id",)}
+# What a new product is before its product type says otherwise: storable goods (is_storable's default is off).
+_TEMPLATE_DEFAULTS = {"is_storable": True}
 _MAGIC_COLUMNS = ("id", "create_uid", "create_date", "write_uid", "write_date")
-# What a re-import writes over an existing product's content, per company policy (``never``: nothing).
-# Translated columns hold jsonb; ITscope's empty values never clear what is there.
+# What a re-import writes over an existing product's content, per company policy (``never``: nothing), for a
+# translated column (jsonb) and a plain one: ITscope's empty values never clear what is there.
 _TRANSLATED_CONTENT = {
-    "always": "CASE WHEN {new} IS NULL THEN t.{col} ELSE COALESCE(t.{col}, '{{}}') || {translated} END",
-    "empty": "CASE WHEN {new} IS NOT NULL AND NULLIF(t.{col}->>%(lang)s, '') IS NULL "
-    "THEN COALESCE(t.{col}, '{{}}') || {translated} ELSE t.{col} END",
+    "always": "CASE WHEN %(new)s IS NULL THEN %(old)s ELSE COALESCE(%(old)s, '{}') || %(translated)s END",
+    "empty": "CASE WHEN %(new)s IS NOT NULL AND NULLIF(%(old)s->>%(lang)s, '') IS NULL "
+    "THEN COALESCE(%(old)s, '{}') || %(translated)s ELSE %(old)s END",
 }
 _PLAIN_CONTENT = {
-    "always": "COALESCE({new}, {old})",
-    "empty": "COALESCE(NULLIF({old}, {empty}), {new}, {old})",
+    "always": "COALESCE(%(new)s, %(old)s)",
+    "empty": "COALESCE(NULLIF(%(old)s, %(empty)s), %(new)s, %(old)s)",
 }
 # ITscope's own reference data on the product: always ITscope's.
 _TEMPLATE_REFERENCES = {
@@ -120,59 +129,20 @@ _TEMPLATE_REFERENCES = {
     "itscope_attributes": "i.attributes",
     "itscope_accessory_puids": "i.accessory_puids",
 }
-# Offer columns a re-import keeps current (partner, product and sequence have stored dependents: ORM only).
-_OFFER_STATE = {
-    "product_code": "o.product_code",
-    "price": "o.price",
-    "currency_id": "o.currency_id",
-    "min_qty": "o.min_qty",
-    "itscope_stock": "o.stock",
-    "itscope_stock_status": "o.stock_status",
-    "itscope_stock_text": "o.stock_text",
-    "itscope_availability_date": "o.availability_date",
-    "itscope_condition": "o.condition",
-    "itscope_eol": "o.eol",
-    "itscope_special_offer": "o.special_offer",
-    "itscope_last_update": "o.last_update",
-    "itscope_order_multiple": "o.order_multiple",
-    "itscope_available": "true",
-    "itscope_state_hash": "o.state_hash",
+# Offer columns a re-import keeps current (partner, product and sequence have stored dependents: ORM only): the offer
+# state the price refresh writes too, and what only the catalogue import writes.
+_OFFER_VALUES = {
+    **{column: SQL.identifier("o", incoming) for column, incoming in bulk_sql.OFFER_STATE.items()},
+    "product_code": SQL("o.product_code"),
+    "currency_id": SQL("o.currency_id"),
+    "min_qty": SQL("o.min_qty"),
+    "itscope_condition": SQL("o.condition"),
+    "itscope_eol": SQL("o.eol"),
+    "itscope_special_offer": SQL("o.special_offer"),
+    "itscope_order_multiple": SQL("o.order_multiple"),
+    "itscope_available": SQL("true"),
+    "itscope_state_hash": SQL("o.state_hash"),
 }
-
-
-# A product read and its rows prepared (``body``: the COPY row after the columns that depend on matching; ``offers``:
-# ``(offer id, vendor id, row after tmpl_id)`` of the offers the company takes), with what was left out.
-_Prepared = namedtuple("_Prepared", "product digest body offers skipped_offers unmapped_distributors")
-
-
-@dataclass
-class _Settings:
-    """What importing for one company needs at hand, read once per call: its choices, mappings and Odoo's defaults."""
-
-    company_id: int
-    uid: int
-    lang: str
-    now: object  # the transaction's timestamp, as the ORM writes it
-    price_field: str
-    conditions: frozenset
-    partnered_only: bool
-    import_price_list_lines: bool
-    policy: str
-    distributors: dict  # ITscope id -> (vendor id or None, partnered)
-    distributor_names: dict
-    manufacturers: dict  # ITscope id -> partner id
-    product_types: dict  # ITscope id -> (binding id, category id)
-    currencies: dict  # ISO code -> id
-    countries: dict  # ISO code -> id
-    default_categ_id: int
-    template_constants: dict  # column -> value the ORM would store for a new product
-    variant_constants: dict
-    template_m2m: list  # (relation, column1, column2, ids) rows every new product gets
-    supplier_delay: int
-    price_digits: int
-    qty_digits: int
-    weight_digits: int
-    digest_seed: object = field(repr=False)  # a hash of the choices and vendor mapping that shape the import
 
 
 class ItscopeCatalogueImporter(models.AbstractModel):
@@ -191,20 +161,24 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         importer = self.with_company(company).with_context(tracking_disable=True)
         run._add_errors([problem for product in products for problem in product.problems])
         settings = importer._prepare_settings(company, run)
-        prepared = [_prepare(settings, product, None) for product in products]
+        prepared = [prepare(settings, product, None) for product in products]
         written = importer._write_products(settings, prepared, run)
         importer._link_accessories(puids=list(written))
         self.env.invalidate_all()
 
     @api.model
-    def _start_export_import(self, company, attachment, full=True, run=None):
+    def _start_export_import(self, company, attachment, full=False, run=None, export=None):
         """Open a sync run importing the export file in ``attachment`` (CSV-zip, XML or JSON) and wake the cron that
         advances it batch by batch; returns the run.
 
-        ``full``: the export lists every product the company wants, so at the end the offers of products it no longer
-        lists become unavailable. ``run``: the catalogue run already open for the file (its download's), else a new one.
+        ``export``: the ``itscope.export`` the file comes from. ``full``: the file lists every product of that export,
+        so at the end the offers of products it listed before and no longer lists become unavailable (see
+        ``_finish_export_import``). ``run``: the catalogue run already open for the file (its download's), else a new
+        one.
         """
-        vals = {"export_attachment_id": attachment.id, "export_full": full}
+        if full and not export:
+            raise UserError(self.env._("A full export import needs the export the file comes from."))
+        vals = {"export_attachment_id": attachment.id, "export_full": full, "export_id": export and export.id}
         if run:
             run.write(vals)
         else:
@@ -232,15 +206,18 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             with run._recording_failure(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
-                importer._refresh_statistics("itscope_product", ("company_id", "itscope_id", "payload_hash"))
+                    run._measure_export()
+                bulk_sql.refresh_statistics(
+                    self.env.cr, "itscope_product", ("company_id", "itscope_id", "payload_hash")
+                )
                 settings = importer._prepare_settings(company, run)
-                for chunk in _chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE):
+                for chunk in chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE):
                     read += len(chunk)
                     changed, unchanged = importer._skip_unchanged(settings, chunk)
                     seen += unchanged
                     if unchanged:
                         run._count(unchanged=len(unchanged))
-                    following = reader.submit(_read_changed, settings, changed) if changed else None
+                    following = reader.submit(read_changed, settings, changed) if changed else None
                     if pending:
                         seen += importer._write_chunk(settings, pending.result(), run).values()
                     pending = following
@@ -270,29 +247,6 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         read = self._import_export_batch(runs[0])
         self.env["ir.cron"]._notify_progress(done=read or 1, remaining=len(runs) - (runs[0].state != "running"))
 
-    @api.model
-    def _refresh_statistics(self, table, columns):
-        """ANALYZE the ``columns`` the import looks rows up by once ``table`` has grown to twice the size its
-        statistics know. An import grows the tables it looks rows up in (bindings by digest, vendor lines by offer)
-        faster than autovacuum analyzes them, and with stale statistics the planner takes 300,000 rows for a few
-        dozen and scans them all for every lookup, through the wrong index.
-
-        The size comes from the table's file: the statistics views show a transaction the figures of its start, so
-        they cannot tell what the batch itself added (asked before each chunk, they had a 100,000-product import
-        analyze the vendor lines 22 times instead of 7). Only the lookup columns are sampled: a fifth of the time.
-        """
-        self.env.cr.execute(
-            """SELECT pg_relation_size(oid) > 2 * GREATEST(relpages, 8) * current_setting('block_size')::int
-                 FROM pg_class WHERE oid = %s::regclass""",
-            [table],
-        )
-        if self.env.cr.fetchone()[0]:
-            self.env.cr.execute(
-                sql.SQL("ANALYZE {} ({})").format(
-                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-                )
-            )
-
     # ------------------------------------------------------------
     # Settings
     # ------------------------------------------------------------
@@ -303,32 +257,39 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(
-            """SELECT itscope_id, partner_id, partnered, name FROM itscope_distributor
-                WHERE company_id = %s AND active""",
-            [company.id],
+            SQL(
+                """SELECT itscope_id, partner_id, partnered, name FROM itscope_distributor
+                    WHERE company_id = %s AND active""",
+                company.id,
+            )
         )
         distributors, distributor_names = {}, {}
         for itscope_id, partner_id, partnered, name in cr.fetchall():
             distributors[itscope_id] = (partner_id, bool(partnered))
             distributor_names[itscope_id] = name
         cr.execute(
-            """SELECT itscope_id, partner_id FROM itscope_manufacturer
-                WHERE company_id = %s AND active AND partner_id IS NOT NULL""",
-            [company.id],
+            SQL(
+                """SELECT itscope_id, partner_id FROM itscope_manufacturer
+                    WHERE company_id = %s AND active AND partner_id IS NOT NULL""",
+                company.id,
+            )
         )
         manufacturers = dict(cr.fetchall())
         cr.execute(
-            "SELECT itscope_id, id, category_id FROM itscope_product_type WHERE company_id = %s AND active",
-            [company.id],
+            SQL(
+                """SELECT itscope_id, id, category_id, order_kind != 'physical', serial_tracking
+                     FROM itscope_product_type WHERE company_id = %s AND active""",
+                company.id,
+            )
         )
-        product_types = {itscope_id: (type_id, category_id) for itscope_id, type_id, category_id in cr.fetchall()}
-        cr.execute("SELECT name, id FROM res_currency")
+        product_types = {itscope_id: tuple(kind) for itscope_id, *kind in cr.fetchall()}
+        cr.execute(SQL("SELECT name, id FROM res_currency"))
         currencies = dict(cr.fetchall())
-        cr.execute("SELECT code, id FROM res_country")
+        cr.execute(SQL("SELECT code, id FROM res_country"))
         countries = dict(cr.fetchall())
 
-        template_constants, template_m2m = self._insert_defaults("product.template")
-        variant_constants, _variant_m2m = self._insert_defaults("product.product")
+        template_constants, template_m2m = self._insert_defaults("product.template", _TEMPLATE_DEFAULTS)
+        variant_constants, _variant_m2m = self._insert_defaults("product.product", {})
         supplier_defaults = self.env["product.supplierinfo"].default_get(["delay"])
         choices = (
             company.itscope_price_source,
@@ -339,7 +300,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             self.env.lang,
             sorted(distributors.items()),
         )
-        return _Settings(
+        return ImportSettings(
             company_id=company.id,
             uid=self.env.uid,
             lang=self.env.lang or "en_US",
@@ -354,6 +315,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             manufacturers=manufacturers,
             product_types=product_types,
             currencies=currencies,
+            company_currency_id=company.currency_id.id,
             countries=countries,
             default_categ_id=self.env["product.template"].default_get(["categ_id"]).get("categ_id"),
             template_constants=template_constants,
@@ -363,15 +325,16 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             price_digits=self.env["decimal.precision"].precision_get("Product Price"),
             qty_digits=self.env["decimal.precision"].precision_get("Product Unit of Measure"),
             weight_digits=self.env["product.template"]._fields["weight"].get_digits(self.env)[1],
-            digest_seed=hashlib.sha1(repr(choices).encode(), usedforsecurity=False),
+            digest_seed=digest_seed(choices),
         )
 
     @api.model
-    def _insert_defaults(self, model_name):
-        """What the ORM stores for a new record of ``model_name`` apart from the importer's own columns: its defaults
-        and stored computed values (read from a prototype), and the many2many rows of its defaults."""
+    def _insert_defaults(self, model_name, values):
+        """What the ORM stores for a new record of ``model_name`` created with ``values``, apart from the importer's
+        own columns: its defaults and stored computed values (read from a prototype), and the many2many rows of its
+        defaults."""
         model = self.env[model_name]
-        defaults = model.default_get(list(model._fields))
+        defaults = {**model.default_get(list(model._fields)), **values}
         prototype = model.new(defaults)
         own = {**_TRANSLATED_VALUES, **_TEMPLATE_VALUES} if model_name == "product.template" else _VARIANT_VALUES
         constants, m2m = {}, []
@@ -406,14 +369,17 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         conditions into). ``= ANY(keys)`` had the planner read the whole table for every chunk, so an import slowed
         down as the catalogue grew (at 100,000 products, half of an unchanged re-import's time).
         """
-        digests = [_payload_digest(settings.digest_seed, payload) for payload in payloads]
+        digests = [payload_digest(settings.digest_seed, payload) for payload in payloads]
         self.env.cr.execute(
-            """SELECT b.payload_hash, b.id
-                 FROM unnest(%s::varchar[]) AS wanted(digest)
-                 CROSS JOIN LATERAL (SELECT payload_hash, id, company_id FROM itscope_product
-                                      WHERE payload_hash = wanted.digest OFFSET 0) b
-                WHERE b.company_id = %s""",
-            [digests, settings.company_id],
+            SQL(
+                """SELECT b.payload_hash, b.id
+                     FROM unnest(%s::varchar[]) AS wanted(digest)
+                     CROSS JOIN LATERAL (SELECT payload_hash, id, company_id FROM itscope_product
+                                          WHERE payload_hash = wanted.digest OFFSET 0) b
+                    WHERE b.company_id = %s""",
+                digests,
+                settings.company_id,
+            )
         )
         known = dict(self.env.cr.fetchall())
         changed, unchanged = [], []
@@ -430,7 +396,9 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         prepared, problems, notes = read_result
         run._add_errors(problems)
         run._add_errors(notes, count=False)
-        self._refresh_statistics("product_supplierinfo", ("company_id", "itscope_offer_id", "product_tmpl_id"))
+        bulk_sql.refresh_statistics(
+            self.env.cr, "product_supplierinfo", ("company_id", "itscope_offer_id", "product_tmpl_id")
+        )
         return self._write_products(settings, prepared, run)
 
     @api.model
@@ -452,25 +420,43 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
     @api.model
     def _finish_export_import(self, run):
-        """After the last batch: offers of products a full export no longer lists become unavailable, accessories
-        created by the import are linked to the products listing them, and the run is closed."""
-        if run.export_full:
+        """After the last batch: the offers of products a full export listed before and no longer lists become
+        unavailable, the products it listed are recorded as its own, accessories created by the import are linked to
+        the products listing them, and the run is closed.
+
+        A full export speaks only for its own products: those its earlier full imports listed. Products of another
+        export, or imported by a search, keep their offers; a product another export listed last becomes this
+        export's when this one lists it.
+        """
+        if run.export_full and run.export_id:
             self.env.flush_all()
-            self.env.cr.execute(
-                """WITH unlisted AS (
-                        SELECT id FROM itscope_product WHERE company_id = %(company)s
-                        EXCEPT SELECT unnest(string_to_array(product_ids, ','))::int
-                                 FROM itscope_product_seen WHERE run_id = %(run)s)
-                   UPDATE product_supplierinfo si
-                      SET itscope_available = false, itscope_stock = 0, write_uid = %(uid)s, write_date = %(now)s
-                     FROM itscope_product b JOIN unlisted ON unlisted.id = b.id
-                    WHERE si.product_tmpl_id = b.product_tmpl_id AND si.company_id = %(company)s
-                      AND si.itscope_offer_id IS NOT NULL AND (si.itscope_available OR si.itscope_stock != 0)
-                RETURNING si.product_tmpl_id""",
-                {"run": run.id, "uid": self.env.uid, "now": self.env.cr.now(), "company": run.company_id.id},
+            cr = self.env.cr
+            seen = SQL(
+                """(SELECT unnest(string_to_array(product_ids, ','))::int AS id
+                      FROM itscope_product_seen WHERE run_id = %s)""",
+                run.id,
             )
-            run._count(updated=len({row[0] for row in self.env.cr.fetchall()}))
-            self.env.cr.execute("DELETE FROM itscope_product_seen WHERE run_id = %s", [run.id])
+            unlisted = SQL(
+                """SELECT b.product_tmpl_id FROM itscope_product b
+                    WHERE b.company_id = %s AND b.export_id = %s
+                      AND NOT EXISTS (SELECT 1 FROM %s seen WHERE seen.id = b.id)""",
+                run.company_id.id,
+                run.export_id.id,
+                seen,
+            )
+            marked = bulk_sql.mark_offers_unavailable(cr, run.company_id.id, self.env.uid, cr.now(), unlisted)
+            run._count(updated=len({template_id for _line_id, template_id in marked}))
+            cr.execute(
+                SQL(
+                    """UPDATE itscope_product b SET export_id = %s
+                         FROM %s seen WHERE b.id = seen.id AND b.export_id IS DISTINCT FROM %s""",
+                    run.export_id.id,
+                    seen,
+                    run.export_id.id,
+                )
+            )
+        if run.export_full:
+            self.env.cr.execute(SQL("DELETE FROM itscope_product_seen WHERE run_id = %s", run.id))
         if run.created_count:  # products listing one created in a later batch as accessory
             self._link_accessories()
         run._finish()
@@ -488,8 +474,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         existing = self._match_products(settings, products, problems)
         products = [item for item in products if existing.get(item.product.puid) != {}]
         new = [item for item in products if item.product.puid not in existing]
-        template_ids = self._next_ids("product_template_id_seq", len(new))
-        variant_ids = self._next_ids("product_product_id_seq", len(new))
+        template_ids = bulk_sql.next_ids(self.env.cr, "product_template_id_seq", len(new))
+        variant_ids = bulk_sql.next_ids(self.env.cr, "product_product_id_seq", len(new))
         for item, template_id, variant_id in zip(new, template_ids, variant_ids):
             existing[item.product.puid] = {"tmpl_id": template_id, "prod_id": variant_id, "is_new": True}
         barcodes = self._free_barcodes(settings, products, existing, problems)
@@ -499,7 +485,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         for item in products:
             match = existing[item.product.puid]
             head = (match["tmpl_id"], match["prod_id"], match["is_new"], barcodes.get(item.product.puid))
-            product_rows.append("%s\t%s\n" % (_copy_row(head), item.body))
+            product_rows.append("%s\t%s\n" % (copy_row(head), item.body))
             for offer_id, partner_id, body in item.offers:
                 if offer_id in listed:  # listed under two products: the first one keeps it
                     skipped += 1
@@ -508,30 +494,22 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 listed[offer_id] = line_id
                 if line_id and (line_partner_id, line_template_id) != (partner_id, match["tmpl_id"]):
                     moves.setdefault((partner_id, match["tmpl_id"]), []).append(line_id)
-                offer_rows.append("%s\t%s\t%s\n" % (_copy_value(line_id), match["tmpl_id"], body))
+                offer_rows.append("%s\t%s\t%s\n" % (copy_value(line_id), match["tmpl_id"], body))
             skipped += item.skipped_offers
 
         cr = self.env.cr
         cr.execute(_TEMP_TABLES)
-        self._copy("itscope_import_product", _PRODUCT_COLUMNS, product_rows)
-        self._copy("itscope_import_offer", _OFFER_COLUMNS, offer_rows)
-        params = {
-            "uid": settings.uid,
-            "now": settings.now,
-            "company": settings.company_id,
-            "lang": settings.lang,
-            "default_categ_id": settings.default_categ_id,
-            "weight_digits": settings.weight_digits,
-        }
+        bulk_sql.copy_rows(cr, "itscope_import_product", PRODUCT_COLUMNS, product_rows)
+        bulk_sql.copy_rows(cr, "itscope_import_offer", OFFER_COLUMNS, offer_rows)
         updated = set()
         if new:
-            self._insert_templates(settings, params)
+            self._insert_templates(settings)
         if len(new) < len(products):
-            updated |= self._update_templates(settings, params)
+            updated |= self._update_templates(settings)
         updated |= self._move_offers(moves)
         updated |= self._write_offers(
             settings,
-            {**params, "listed": [line_id for line_id in listed.values() if line_id]},
+            [line_id for line_id in listed.values() if line_id],
             [match["tmpl_id"] for match in existing.values() if not match["is_new"]],
         )
         written = self._upsert_bindings(settings, products)
@@ -540,6 +518,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         if new:
             self.env.registry.clear_cache()  # as product.product.create does; signalled to other workers on commit
         updated |= self._move_categories(settings, products, existing)
+        if new:
+            self._make_services()
 
         created_ids = set(template_ids)
         updated -= created_ids
@@ -558,21 +538,26 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``."""
         cr = self.env.cr
         cr.execute(
-            """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
-               SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
-               ON CONFLICT (company_id, itscope_id) DO UPDATE
-                  SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
-                WHERE (b.product_tmpl_id, b.payload_hash)
-                      IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
-            RETURNING b.itscope_id, b.id""",
-            [settings.company_id],
+            SQL(
+                """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
+                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
+                   ON CONFLICT (company_id, itscope_id) DO UPDATE
+                      SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
+                    WHERE (b.product_tmpl_id, b.payload_hash)
+                          IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
+                RETURNING b.itscope_id, b.id""",
+                settings.company_id,
+            )
         )
         bindings = dict(cr.fetchall())
         untouched = [item.product.puid for item in products if item.product.puid not in bindings]
         if untouched:  # bindings that were right already
             cr.execute(
-                "SELECT itscope_id, id FROM itscope_product WHERE company_id = %s AND itscope_id = ANY(%s)",
-                [settings.company_id, untouched],
+                SQL(
+                    "SELECT itscope_id, id FROM itscope_product WHERE company_id = %s AND itscope_id = ANY(%s)",
+                    settings.company_id,
+                    untouched,
+                )
             )
             bindings.update(cr.fetchall())
         return bindings
@@ -611,39 +596,42 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             manufacturer = settings.manufacturers.get(product.manufacturer_id)
             if manufacturer and product.manufacturer_sku:
                 by_sku.setdefault((manufacturer, product.manufacturer_sku), product.puid)
+
         # one row per template, with its first variant
-        query = """SELECT DISTINCT ON (t.id) {key}, t.id, p.id, p.barcode, t.categ_id, t.company_id,
+        def query(key, condition):
+            return SQL(
+                """SELECT DISTINCT ON (t.id) %s, t.id, p.id, p.barcode, t.categ_id, t.company_id,
                           (SELECT itscope_id FROM itscope_product_type WHERE id = t.itscope_product_type_id)
                      FROM product_template t JOIN product_product p ON p.product_tmpl_id = t.id
-                    WHERE {condition} ORDER BY t.id, p.id"""
-        linkable = """t.itscope_puid IS NULL AND (t.company_id IS NULL OR t.company_id = %s)
-                      AND NOT EXISTS (SELECT 1 FROM product_product o
-                                       WHERE o.product_tmpl_id = t.id AND o.id != p.id)"""
-        cr.execute(
-            sql.SQL(query).format(key=sql.SQL("t.itscope_puid"), condition=sql.SQL("t.itscope_puid = ANY(%s)")),
-            [[item.product.puid for item in products]],
+                    WHERE %s ORDER BY t.id, p.id""",
+                SQL(key),
+                condition,
+            )
+
+        linkable = SQL(
+            """t.itscope_puid IS NULL AND (t.company_id IS NULL OR t.company_id = %s)
+               AND NOT EXISTS (SELECT 1 FROM product_product o WHERE o.product_tmpl_id = t.id AND o.id != p.id)""",
+            settings.company_id,
         )
+        cr.execute(query("t.itscope_puid", SQL("t.itscope_puid = ANY(%s)", [item.product.puid for item in products])))
         rows = {puid: (row, "puid") for puid, *row in cr.fetchall()}
         if by_ean:
-            cr.execute(
-                sql.SQL(query).format(
-                    key=sql.SQL("p.barcode"), condition=sql.SQL("p.barcode = ANY(%s) AND " + linkable)
-                ),
-                [list(by_ean), settings.company_id],
-            )
+            cr.execute(query("p.barcode", SQL("p.barcode = ANY(%s) AND %s", list(by_ean), linkable)))
             for ean, *row in cr.fetchall():
                 rows.setdefault(by_ean[ean], (row, "ean"))
         if by_sku:
             manufacturers, skus = zip(*by_sku)
             cr.execute(
-                sql.SQL(query).format(
-                    key=sql.SQL("t.itscope_manufacturer_id, t.itscope_manufacturer_sku"),
-                    condition=sql.SQL(
-                        "(t.itscope_manufacturer_id, t.itscope_manufacturer_sku) "
-                        "IN (SELECT * FROM unnest(%s::int[], %s::varchar[])) AND " + linkable
+                query(
+                    "t.itscope_manufacturer_id, t.itscope_manufacturer_sku",
+                    SQL(
+                        """(t.itscope_manufacturer_id, t.itscope_manufacturer_sku)
+                           IN (SELECT * FROM unnest(%s::int[], %s::varchar[])) AND %s""",
+                        list(manufacturers),
+                        list(skus),
+                        linkable,
                     ),
-                ),
-                [list(manufacturers), list(skus), settings.company_id],
+                )
             )
             for manufacturer, sku, *row in cr.fetchall():
                 rows.setdefault(by_sku[(manufacturer, sku)], (row, "sku"))
@@ -668,13 +656,6 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return existing
 
     @api.model
-    def _next_ids(self, sequence, count):
-        if not count:
-            return []
-        self.env.cr.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
     def _free_barcodes(self, settings, products, existing, problems):
         """puid -> the EAN to write as the variant's barcode: new products, and existing ones as the content policy
         allows; an EAN another product or packaging already carries is left out (and logged)."""
@@ -688,9 +669,11 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         if not wanted:
             return {}
         self.env.cr.execute(
-            """SELECT barcode FROM product_product WHERE barcode = ANY(%(eans)s) AND active
-                UNION SELECT barcode FROM product_packaging WHERE barcode = ANY(%(eans)s)""",
-            {"eans": list(set(wanted.values()))},
+            SQL(
+                """SELECT barcode FROM product_product WHERE barcode = ANY(%(eans)s) AND active
+                    UNION SELECT barcode FROM product_packaging WHERE barcode = ANY(%(eans)s)""",
+                eans=list(set(wanted.values())),
+            )
         )
         taken = {row[0] for row in self.env.cr.fetchall()}
         free = {}
@@ -705,102 +688,90 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return free
 
     @api.model
-    def _copy(self, table, columns, rows):
-        """COPY ``rows`` (text format lines) into ``table`` in one piece: psycopg2 sends a file in pieces of ``size``
-        bytes and takes the GIL back for each, which the import's reader thread holds for up to 5 ms at a time."""
-        if rows:
-            data = "".join(rows).encode()
-            self.env.cr.copy_expert(
-                sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-                ),
-                io.BytesIO(data),
-                size=len(data),
-            )
-
-    @api.model
-    def _insert_templates(self, settings, params):
+    def _insert_templates(self, settings):
         """New products: template, variant and the default many2many rows, as the ORM would write them."""
         cr = self.env.cr
-        translated = _translated_sql(settings.lang)
-        values = {column: sql.SQL(translated.format(new=new)) for column, new in _TRANSLATED_VALUES.items()}
-        values.update((column, sql.SQL(expression)) for column, expression in _TEMPLATE_VALUES.items())
-        _insert_select(
+        magic = _magic_values(settings)
+        new_products = SQL("FROM itscope_import_product i WHERE i.is_new")
+        values = {column: _translated(settings, SQL(new)) for column, new in _TRANSLATED_VALUES.items()}
+        values.update(_template_values(settings))
+        bulk_sql.insert_select(
             cr,
             "product_template",
-            {"id": sql.SQL("i.tmpl_id"), **values, **_magic_values()},
+            {"id": SQL("i.tmpl_id"), **values, **magic},
             settings.template_constants,
-            "FROM itscope_import_product i WHERE i.is_new",
-            params,
+            new_products,
         )
-        _insert_select(
+        bulk_sql.insert_select(
             cr,
             "product_product",
-            {
-                "id": sql.SQL("i.prod_id"),
-                **{column: sql.SQL(expression) for column, expression in _VARIANT_VALUES.items()},
-                **_magic_values(),
-            },
+            {"id": SQL("i.prod_id"), **_variant_values(settings), **magic},
             settings.variant_constants,
-            "FROM itscope_import_product i WHERE i.is_new",
-            params,
+            new_products,
         )
         for relation, column1, column2, ids in settings.template_m2m:
             cr.execute(
-                sql.SQL(
-                    "INSERT INTO {} ({}, {}) SELECT i.tmpl_id, v FROM itscope_import_product i, unnest(%s) v "
-                    "WHERE i.is_new"
-                ).format(sql.Identifier(relation), sql.Identifier(column1), sql.Identifier(column2)),
-                [ids],
+                SQL(
+                    "INSERT INTO %s (%s, %s) SELECT i.tmpl_id, v FROM itscope_import_product i, unnest(%s) v "
+                    "WHERE i.is_new",
+                    SQL.identifier(relation),
+                    SQL.identifier(column1),
+                    SQL.identifier(column2),
+                    ids,
+                )
             )
 
     @api.model
-    def _update_templates(self, settings, params):
+    def _update_templates(self, settings):
         """Existing products: ITscope's references always, content as the company's policy says; only rows whose
         values change are written. Returns the ids of the templates changed."""
         cr = self.env.cr
-        assignments = {column: sql.SQL(expression) for column, expression in _TEMPLATE_REFERENCES.items()}
-        variant_assignments = {"barcode": sql.SQL("COALESCE(i.barcode, p.barcode)")}
+        assignments = {column: SQL(expression) for column, expression in _TEMPLATE_REFERENCES.items()}
+        variant_assignments = {"barcode": SQL("COALESCE(i.barcode, p.barcode)")}
         if settings.policy != "never":
-            translated = _translated_sql(settings.lang)
             for column, new in _TRANSLATED_VALUES.items():
-                assignments[column] = sql.SQL(
-                    _TRANSLATED_CONTENT[settings.policy].format(
-                        new=new, col=column, translated=translated.format(new=new)
-                    )
+                assignments[column] = SQL(
+                    _TRANSLATED_CONTENT[settings.policy],
+                    new=SQL(new),
+                    old=SQL.identifier("t", column),
+                    translated=_translated(settings, SQL(new)),
+                    lang=settings.lang,
                 )
             for column, new, empty in (
-                ("itscope_hs_code", "i.hs_code", "''"),
-                ("itscope_origin_country_id", "i.origin_country_id", "0"),
-                ("weight", "i.weight", "0"),
+                ("itscope_hs_code", "i.hs_code", ""),
+                ("itscope_origin_country_id", "i.origin_country_id", 0),
+                ("weight", "i.weight", 0),
             ):
-                assignments[column] = sql.SQL(
-                    _PLAIN_CONTENT[settings.policy].format(new=new, old="t.%s" % column, empty=empty)
-                )
-            variant_assignments["weight"] = sql.SQL(
-                _PLAIN_CONTENT[settings.policy].format(new="i.weight", old="p.weight", empty="0")
-            )
-        changed = _update_changed(
+                assignments[column] = _plain_content(settings, SQL(new), SQL.identifier("t", column), empty)
+            variant_assignments["weight"] = _plain_content(settings, SQL("i.weight"), SQL("p.weight"), 0)
+        changed = bulk_sql.update_changed(
             cr,
-            "product_template t",
+            "product_template",
+            "t",
             assignments,
-            "FROM itscope_import_product i WHERE t.id = i.tmpl_id AND NOT i.is_new",
-            "t.id",
-            params,
+            SQL("FROM itscope_import_product i WHERE t.id = i.tmpl_id AND NOT i.is_new"),
+            SQL("t.id"),
+            settings.uid,
+            settings.now,
         )
-        changed |= _update_changed(
+        changed |= bulk_sql.update_changed(
             cr,
-            "product_product p",
+            "product_product",
+            "p",
             variant_assignments,
-            "FROM itscope_import_product i WHERE p.id = i.prod_id AND NOT i.is_new",
-            "p.product_tmpl_id",
-            params,
+            SQL("FROM itscope_import_product i WHERE p.id = i.prod_id AND NOT i.is_new"),
+            SQL("p.product_tmpl_id"),
+            settings.uid,
+            settings.now,
         )
         if changed:  # a variant's write_date is computed from its template's
             cr.execute(
-                """UPDATE product_product SET write_date = %(now)s
-                    WHERE product_tmpl_id = ANY(%(ids)s) AND write_date IS DISTINCT FROM %(now)s""",
-                {**params, "ids": list(changed)},
+                SQL(
+                    """UPDATE product_product SET write_date = %(now)s
+                        WHERE product_tmpl_id = ANY(%(ids)s) AND write_date IS DISTINCT FROM %(now)s""",
+                    now=settings.now,
+                    ids=list(changed),
+                )
             )
         return changed
 
@@ -809,11 +780,15 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """offer id -> (id, vendor, product) of the company's vendor lines that mirror the products' offers, probed
         one by one through the unique (company, offer) index (see ``_skip_unchanged``)."""
         self.env.cr.execute(
-            """SELECT si.itscope_offer_id, si.id, si.partner_id, si.product_tmpl_id
-                 FROM unnest(%s::varchar[]) AS wanted(offer_id)
-                 CROSS JOIN LATERAL (SELECT itscope_offer_id, id, partner_id, product_tmpl_id FROM product_supplierinfo
-                                      WHERE company_id = %s AND itscope_offer_id = wanted.offer_id OFFSET 0) si""",
-            [[offer[0] for item in products for offer in item.offers], settings.company_id],
+            SQL(
+                """SELECT si.itscope_offer_id, si.id, si.partner_id, si.product_tmpl_id
+                     FROM unnest(%s::varchar[]) AS wanted(offer_id)
+                     CROSS JOIN LATERAL (SELECT itscope_offer_id, id, partner_id, product_tmpl_id
+                                           FROM product_supplierinfo
+                                          WHERE company_id = %s AND itscope_offer_id = wanted.offer_id OFFSET 0) si""",
+                [offer[0] for item in products for offer in item.offers],
+                settings.company_id,
+            )
         )
         return {offer_id: line for offer_id, *line in self.env.cr.fetchall()}
 
@@ -830,59 +805,65 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return {template_id for _partner_id, template_id in moves}
 
     @api.model
-    def _write_offers(self, settings, params, template_ids):
+    def _write_offers(self, settings, listed, template_ids):
         """Vendor lines: changed ones updated, new ones inserted, and those of ``template_ids`` whose offer the
-        products no longer list (``params['listed']``: the lines they list) marked unavailable. Returns the ids of
+        products no longer list (``listed``: the ids of the lines they list) marked unavailable. Returns the ids of
         the templates whose lines changed."""
         cr = self.env.cr
         changed = set()
-        if params["listed"]:
-            changed = _update_changed(
+        if listed:
+            changed = bulk_sql.update_changed(
                 cr,
-                "product_supplierinfo si",
-                {column: sql.SQL(expression) for column, expression in _OFFER_STATE.items()},
-                "FROM itscope_import_offer o WHERE si.id = o.line_id",
-                "si.product_tmpl_id",
-                params,
+                "product_supplierinfo",
+                "si",
+                _OFFER_VALUES,
+                SQL("FROM itscope_import_offer o WHERE si.id = o.line_id"),
+                SQL("si.product_tmpl_id"),
+                settings.uid,
+                settings.now,
             )
         cr.execute(
-            sql.SQL(
+            SQL(
                 """INSERT INTO product_supplierinfo (partner_id, sequence, company_id, product_tmpl_id, delay,
-                                                     itscope_offer_id, {state}, create_uid, write_uid, create_date,
+                                                     itscope_offer_id, %s, create_uid, write_uid, create_date,
                                                      write_date)
-                   SELECT o.partner_id, o.sequence, %(company)s, o.tmpl_id, %(delay)s, o.offer_id, {values},
-                          %(uid)s, %(uid)s, %(now)s, %(now)s
+                   SELECT o.partner_id, o.sequence, %s, o.tmpl_id, %s, o.offer_id, %s, %s, %s, %s, %s
                      FROM itscope_import_offer o WHERE o.line_id IS NULL
-                RETURNING product_tmpl_id"""
-            ).format(
-                state=sql.SQL(", ").join(map(sql.Identifier, _OFFER_STATE)),
-                values=sql.SQL(", ").join(map(sql.SQL, _OFFER_STATE.values())),
-            ),
-            {**params, "delay": settings.supplier_delay},
+                RETURNING product_tmpl_id""",
+                SQL(", ").join(map(SQL.identifier, _OFFER_VALUES)),
+                settings.company_id,
+                settings.supplier_delay,
+                SQL(", ").join(_OFFER_VALUES.values()),
+                settings.uid,
+                settings.uid,
+                settings.now,
+                settings.now,
+            )
         )
         changed |= {row[0] for row in cr.fetchall()}
         if template_ids:
-            cr.execute(
-                """UPDATE product_supplierinfo si
-                      SET itscope_available = false, itscope_stock = 0, write_uid = %(uid)s, write_date = %(now)s
-                    WHERE si.product_tmpl_id = ANY(%(ids)s) AND si.company_id = %(company)s
-                      AND si.itscope_offer_id IS NOT NULL AND (si.itscope_available OR si.itscope_stock != 0)
-                      AND NOT si.id = ANY(%(listed)s)
-                RETURNING si.product_tmpl_id""",
-                {**params, "ids": template_ids},
+            marked = bulk_sql.mark_offers_unavailable(
+                cr,
+                settings.company_id,
+                settings.uid,
+                settings.now,
+                SQL("SELECT unnest(%s::int[])", template_ids),
+                SQL("si.id = ANY(%s)", listed),
             )
-            changed |= {row[0] for row in cr.fetchall()}
+            changed |= {template_id for _line_id, template_id in marked}
         return changed
 
     @api.model
     def _sync_accessories(self):
         """Make the written products' ITscope accessories what ITscope lists; returns the templates changed."""
         self.env.cr.execute(
-            """DELETE FROM itscope_product_accessory_rel r
-                 USING itscope_import_product i, product_template a
-                WHERE r.product_tmpl_id = i.tmpl_id AND a.id = r.accessory_tmpl_id AND a.itscope_puid IS NOT NULL
-                  AND NOT a.itscope_puid = ANY(COALESCE(string_to_array(i.accessory_puids, ' '), '{}'))
-            RETURNING r.product_tmpl_id"""
+            SQL(
+                """DELETE FROM itscope_product_accessory_rel r
+                     USING itscope_import_product i, product_template a
+                    WHERE r.product_tmpl_id = i.tmpl_id AND a.id = r.accessory_tmpl_id AND a.itscope_puid IS NOT NULL
+                      AND NOT a.itscope_puid = ANY(COALESCE(string_to_array(i.accessory_puids, ' '), '{}'))
+                RETURNING r.product_tmpl_id"""
+            )
         )
         changed = {row[0] for row in self.env.cr.fetchall()}
         return changed | self._link_accessories(written=True)
@@ -892,26 +873,29 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """Link the listed accessories that exist by now: of the products just written (``written``), of those listing
         one of ``puids``, or (neither given) of every product. Returns the templates that got a link."""
         if written:
-            source, params = "SELECT tmpl_id AS id, accessory_puids AS puids FROM itscope_import_product", []
+            source = SQL("SELECT tmpl_id AS id, accessory_puids AS puids FROM itscope_import_product")
         elif puids is not None:
-            source = """SELECT id, itscope_accessory_puids AS puids FROM product_template
-                         WHERE string_to_array(itscope_accessory_puids, ' ') && %s::text[]"""
-            params = [puids]
+            source = SQL(
+                """SELECT id, itscope_accessory_puids AS puids FROM product_template
+                    WHERE string_to_array(itscope_accessory_puids, ' ') && %s::text[]""",
+                puids,
+            )
         else:
-            source = """SELECT id, itscope_accessory_puids AS puids FROM product_template
-                         WHERE itscope_accessory_puids IS NOT NULL"""
-            params = []
+            source = SQL(
+                """SELECT id, itscope_accessory_puids AS puids FROM product_template
+                    WHERE itscope_accessory_puids IS NOT NULL"""
+            )
         self.env.cr.execute(
-            sql.SQL(
+            SQL(
                 """INSERT INTO itscope_product_accessory_rel (product_tmpl_id, accessory_tmpl_id)
                    SELECT t.id, a.id
-                     FROM ({}) t
+                     FROM (%s) t
                      CROSS JOIN LATERAL unnest(string_to_array(t.puids, ' ')) AS listed(puid)
                      JOIN product_template a ON a.itscope_puid = listed.puid
                    ON CONFLICT DO NOTHING
-                RETURNING product_tmpl_id"""
-            ).format(sql.SQL(source)),
-            params,
+                RETURNING product_tmpl_id""",
+                source,
+            )
         )
         return {row[0] for row in self.env.cr.fetchall()}
 
@@ -938,6 +922,15 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return {template_id for template_ids in moves.values() for template_id in template_ids}
 
     @api.model
+    def _make_services(self):
+        """New products of a licence, ESD, warranty or service type become services, through the ORM: what a product
+        type implies (not storable, untracked, billed on ordered quantities) are stored computations of it."""
+        self.env.cr.execute(SQL("SELECT tmpl_id FROM itscope_import_product WHERE is_new AND is_service"))
+        services = [row[0] for row in self.env.cr.fetchall()]
+        if services:
+            self.env["product.template"].sudo().browse(services).write({"type": "service"})
+
+    @api.model
     def _log_skipped_distributors(self, settings, run, distributor_ids):
         """One note per distributor whose offers were skipped for want of a vendor, once per run."""
         logged = set((run.error_log or "").splitlines())
@@ -961,213 +954,48 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 # ------------------------------------------------------------
 
 
-def _read_changed(settings, changed):
-    """Decode and read changed ``(payload, digest)`` and prepare their rows; returns ``(prepared, problems, notes)``,
-    notes being what the export reader left aside (unknown files or columns): logged, but no error.
-
-    Plain Python on plain data (no environment, no cursor): it runs in the import's helper thread, and gives the GIL
-    away after each product (``sleep(0)``). Otherwise the writing thread, back from each SQL statement, waits for
-    Python's 5 ms switch interval: measured, that added a second to every 10,000 products.
-    """
-    prepared, problems, notes = [], [], []
-    for payload, digest in changed:
-        time.sleep(0)
-        if isinstance(payload, Notice):
-            notes.append((None, payload.reason))
-            continue
-        if isinstance(payload, BadRow):
-            problems.append((payload.puid, payload.reason))
-            continue
-        try:
-            data = json.loads(payload) if isinstance(payload, (str, bytes)) else payload
-        except ValueError as error:
-            problems.append((None, "not a product in JSON: %s" % error))
-            continue
-        for product, problem in read_products((data,)):
-            if problem:
-                problems.append(problem)
-            else:
-                prepared.append(_prepare(settings, product, digest))
-    return prepared, problems, notes
+def _template_values(settings):
+    """product_template column -> SQL expression over the incoming product ``i``, for a new product."""
+    return _expressions(_TEMPLATE_VALUES, _TEMPLATE_PARAMETERS, settings)
 
 
-def _prepare(settings, product, digest):
-    """The product's COPY rows (see ``_Prepared``) with the offers the company takes."""
-    product_type = settings.product_types.get(product.product_type_id)
-    if (product.manufacturer_id and product.manufacturer_id not in settings.manufacturers) or (
-        product.product_type_id and not product_type
-    ):
-        digest = None  # read again by the next import, until the master data knows them
-    body = _copy_row(
-        (
-            product.puid,
-            digest,
-            product.name,
-            product.short_description,
-            product.long_description,
-            product_type and product_type[1],
-            "%.*f" % (settings.weight_digits, product.weight) if product.weight else None,
-            product.hs_code,
-            settings.countries.get(product.country_of_origin),
-            settings.manufacturers.get(product.manufacturer_id),
-            product.manufacturer_sku,
-            product_type and product_type[0],
-            product.product_type_id,
-            product.deeplink,
-            product.datasheet_url,
-            product.datasheet_pdf_url,
-            product.image_url,
-            "\n".join("%s: %s" % attribute for attribute in product.attributes),
-            " ".join(product.accessory_puids),
-        )
+def _expressions(expressions, parameters, settings):
+    """column -> SQL of ``expressions``, each with the values of the settings ``parameters`` names for it."""
+    return {
+        column: SQL(expression, *(getattr(settings, name) for name in parameters.get(column, ())))
+        for column, expression in expressions.items()
+    }
+
+
+def _variant_values(settings):
+    """product_product column -> SQL expression over the incoming product ``i``, for a new product."""
+    return _expressions(_VARIANT_VALUES, _VARIANT_PARAMETERS, settings)
+
+
+def _translated(settings, new):
+    """jsonb of a translated column for ``new`` (NULL stays NULL): the source (en_US) and the user's language, as
+    the ORM writes it."""
+    if settings.lang == "en_US":
+        return SQL("CASE WHEN %s IS NOT NULL THEN jsonb_build_object('en_US', %s) END", new, new)
+    return SQL(
+        "CASE WHEN %s IS NOT NULL THEN jsonb_build_object('en_US', %s, %s, %s) END", new, new, settings.lang, new
     )
-    offers, skipped, unmapped = [], 0, []
-    for sequence, offer in enumerate(product.offers, start=1):
-        partner_id, partnered = settings.distributors.get(offer.distributor_id, (None, False))
-        price = offer.price_calc if settings.price_field == "price_calc" else offer.price
-        currency_id = settings.currencies.get(offer.currency)
-        if not partner_id:
-            unmapped.append(offer.distributor_id)
-        if (
-            not partner_id
-            or (settings.partnered_only and not partnered)
-            or offer.condition_id not in settings.conditions
-            or price is None
-            or not currency_id
-        ):
-            skipped += 1
-            continue
-        last_update = max(filter(None, (offer.price_updated, offer.stock_updated)), default=None)
-        row = "%s\t%d\t%d\t%s\t%s\t%d\t%.*f\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d" % (
-            offer.offer_id,
-            partner_id,
-            sequence,
-            _copy_value(offer.sku),
-            round(price, settings.price_digits),
-            currency_id,
-            settings.qty_digits,
-            offer.min_qty,
-            offer.stock,
-            offer.stock_status,
-            _copy_value(offer.stock_text),
-            _copy_value(offer.availability_date),
-            offer.condition_id,
-            "t" if offer.eol else "f",
-            "t" if offer.special_offer else "f",
-            _copy_value(last_update),
-            offer.packaging_qty,
-            offer.state_hash(),
-        )
-        offers.append((offer.offer_id, partner_id, row))
-    return _Prepared(product, digest, body, offers, skipped, unmapped)
 
 
-def _chunks(iterable, size):
-    """Lists of ``size`` items, the first ones smaller (a fifth, growing by half): the first chunk is read while
-    nothing is written yet, and each next one is read while the one before is written, which takes longer."""
-    iterator, step = iter(iterable), max(size // 5, 1)
-    while chunk := list(itertools.islice(iterator, step)):
-        yield chunk
-        step = min(size, step * 3 // 2)
+def _plain_content(settings, new, old, empty):
+    """What a re-import writes over a plain column ``old`` from ``new``, as the company's content policy says
+    (``empty``: the value that counts as empty)."""
+    return SQL(_PLAIN_CONTENT[settings.policy], new=new, old=old, empty=empty)
 
 
-def _payload_digest(seed, payload):
-    """A digest of one product payload and the import settings (``seed``): of its JSON text as it is, or of a dict.
-
-    It only tells a change from none, so the fastest hash here serves (SHA-1: a fifth of the cost of reading the
-    line). marshal (format 2, which has no object references) serialises a dict of plain values deterministically
-    and several times faster than JSON; other values fall back to ``repr``.
-    """
-    if isinstance(payload, BadRow):
-        return None
-    if isinstance(payload, str):
-        raw = payload.encode()
-    elif isinstance(payload, bytes):
-        raw = payload
-    else:
-        try:
-            raw = marshal.dumps(payload, 2)
-        except ValueError:
-            raw = repr(payload).encode()
-    digest = seed.copy()
-    digest.update(raw)
-    return digest.hexdigest()
+def _magic_values(settings):
+    return {
+        "create_uid": SQL("%s", settings.uid),
+        "write_uid": SQL("%s", settings.uid),
+        "create_date": SQL("%s", settings.now),
+        "write_date": SQL("%s", settings.now),
+    }
 
 
 def _id_list(ids):
     return ",".join(map(str, ids))
-
-
-def _copy_value(value):
-    if value is None or value == "":
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):  # COPY's text format: backslash, tab and line ends escaped (most texts have none)
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    return str(value)
-
-
-def _copy_row(values):
-    return "\t".join(map(_copy_value, values))
-
-
-def _translated_sql(lang):
-    """jsonb of a translated column for ``{new}`` (NULL stays NULL): the source (en_US) and the user's language, as
-    the ORM writes it."""
-    if lang == "en_US":
-        return "CASE WHEN {new} IS NOT NULL THEN jsonb_build_object('en_US', {new}) END"
-    return "CASE WHEN {new} IS NOT NULL THEN jsonb_build_object('en_US', {new}, %(lang)s, {new}) END"
-
-
-def _magic_values():
-    return {
-        "create_uid": sql.SQL("%(uid)s"),
-        "write_uid": sql.SQL("%(uid)s"),
-        "create_date": sql.SQL("%(now)s"),
-        "write_date": sql.SQL("%(now)s"),
-    }
-
-
-def _insert_select(cr, table, values, constants, source, params):
-    """INSERT INTO ``table`` the ``values`` expressions and the ``constants`` (passed as parameters) per source row."""
-    params = {**params, **{"const_%s" % column: value for column, value in constants.items()}}
-    columns = [*values, *constants]
-    expressions = [*values.values(), *(sql.Placeholder("const_%s" % column) for column in constants)]
-    cr.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} {}").format(
-            sql.Identifier(table),
-            sql.SQL(", ").join(map(sql.Identifier, columns)),
-            sql.SQL(", ").join(expressions),
-            sql.SQL(source),
-        ),
-        params,
-    )
-
-
-def _update_changed(cr, target, assignments, source, returning, params):
-    """UPDATE ``target`` (table and alias) with ``assignments`` where one of them changes a value; bumps write_uid and
-    write_date on those rows only. Returns the set of ``returning`` values of the rows written."""
-    alias = target.split()[1]
-    columns = list(assignments)
-    cr.execute(
-        sql.SQL(
-            "UPDATE {target} SET {sets}, write_uid = %(uid)s, write_date = %(now)s {source} "
-            "AND ({old}) IS DISTINCT FROM ({new}) RETURNING {returning}"
-        ).format(
-            target=sql.SQL(target),
-            sets=sql.SQL(", ").join(
-                sql.SQL("{} = {}").format(sql.Identifier(column), assignments[column]) for column in columns
-            ),
-            source=sql.SQL(source),
-            old=sql.SQL(", ").join(sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c)) for c in columns),
-            new=sql.SQL(", ").join(assignments[column] for column in columns),
-            returning=sql.SQL(returning),
-        ),
-        params,
-    )
-    return {row[0] for row in cr.fetchall()}

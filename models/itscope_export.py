@@ -36,9 +36,8 @@ class ItscopeExport(models.Model):
     )
     full = fields.Boolean(
         string="Full export",
-        default=True,
-        help="The export lists every product you want from ITscope: it is imported daily, and offers of products it "
-        "no longer lists become unavailable.",
+        help="The export lists every product you want from it: it is imported daily, and the offers of products it "
+        "listed before and no longer lists become unavailable (products of other exports or searches are left alone).",
     )
     import_requested = fields.Boolean(readonly=True, copy=False, help="Import at the next run of the scheduled action.")
     last_import_at = fields.Datetime(readonly=True, copy=False)
@@ -104,7 +103,9 @@ class ItscopeExport(models.Model):
         try:
             with run._recording_failure():
                 attachment = self._itscope_download(handle, path)
-                self.env["itscope.catalogue.importer"]._start_export_import(company, attachment, self.full, run)
+                self.env["itscope.catalogue.importer"]._start_export_import(
+                    company, attachment, self.full, run, export=self
+                )
         finally:
             if os.path.exists(path):
                 os.unlink(path)

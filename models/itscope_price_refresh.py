@@ -23,55 +23,32 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
+from ..itscope.catalogue_rows import copy_value, last_update
 from ..itscope.client import chunked
 from ..itscope.errors import ItscopeError
 from ..itscope.exports import BadRow, iter_export
 from ..itscope.products import read_products
-from .itscope_catalogue_importer import _copy_value
+from ..tools import bulk_sql
 
 _logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 20000  # products written per COPY and UPDATE (read, one takes about 2 KB with its offers)
 
-_TEMP_TABLES = """
+_TEMP_TABLES = SQL("""
     DROP TABLE IF EXISTS itscope_refresh_offer, itscope_refresh_product;
     CREATE TEMP TABLE itscope_refresh_offer (
         offer_id varchar, price numeric, stock int, stock_status varchar, stock_text varchar, availability_date date,
         last_update timestamp
     ) ON COMMIT DROP;
     CREATE TEMP TABLE itscope_refresh_product (puid varchar) ON COMMIT DROP;
-"""
-_OFFER_COLUMNS = ("offer_id", "price", "stock", "stock_status", "stock_text", "availability_date", "last_update")
-# A price ITscope leaves out keeps the line's price (price is NOT NULL); texts and timestamps ride along with a change.
-_WRITE_CHANGED = """
-    UPDATE product_supplierinfo si
-       SET price = COALESCE(round(o.price, %(price_digits)s), si.price), itscope_stock = o.stock,
-           itscope_stock_status = o.stock_status, itscope_availability_date = o.availability_date,
-           itscope_stock_text = o.stock_text, itscope_last_update = o.last_update, itscope_available = true,
-           write_uid = %(uid)s, write_date = %(now)s
-      FROM itscope_refresh_offer o
-     WHERE si.company_id = %(company)s AND si.itscope_offer_id = o.offer_id
-       AND (si.price, si.itscope_stock, si.itscope_stock_status, si.itscope_availability_date, si.itscope_available)
-           IS DISTINCT FROM (COALESCE(round(o.price, %(price_digits)s), si.price), o.stock, o.stock_status,
-                             o.availability_date, true)
- RETURNING si.id
-"""
-# The catalogue importer marks offers ITscope no longer lists the same way.
-_MARK_UNLISTED = """
-    UPDATE product_supplierinfo si
-       SET itscope_available = false, itscope_stock = 0, write_uid = %(uid)s, write_date = %(now)s
-      FROM itscope_product b JOIN itscope_refresh_product p ON p.puid = b.itscope_id
-     WHERE b.company_id = %(company)s AND si.product_tmpl_id = b.product_tmpl_id AND si.company_id = %(company)s
-       AND si.itscope_offer_id IS NOT NULL AND (si.itscope_available OR si.itscope_stock != 0)
-       AND NOT EXISTS (SELECT 1 FROM itscope_refresh_offer o WHERE o.offer_id = si.itscope_offer_id)
- RETURNING si.id
-"""
-_COUNT_MATCHED = """
-    SELECT count(*) FROM itscope_refresh_offer o
-      JOIN product_supplierinfo si ON si.company_id = %(company)s AND si.itscope_offer_id = o.offer_id
-"""
+""")
+_OFFER_COLUMNS = ("offer_id", *bulk_sql.OFFER_STATE.values())
+# What tells a change: texts and timestamps only ride along with one.
+_CHANGE_COLUMNS = ("price", "itscope_stock", "itscope_stock_status", "itscope_availability_date", "itscope_available")
+# A vendor line whose offer the update lists.
+_LISTED_OFFER = SQL("EXISTS (SELECT 1 FROM itscope_refresh_offer o WHERE o.offer_id = si.itscope_offer_id)")
 
 
 class ItscopePriceRefresh(models.AbstractModel):
@@ -213,7 +190,6 @@ class ItscopePriceRefresh(models.AbstractModel):
             "price_digits": self.env["product.supplierinfo"]._fields["price"].get_digits(self.env)[1],
         }
         calculated = company.itscope_price_source == "price_calc"
-        copy = self.env["itscope.catalogue.importer"]._copy
         written = set()
         self.env.flush_all()
         cr.execute(_TEMP_TABLES)
@@ -221,18 +197,37 @@ class ItscopePriceRefresh(models.AbstractModel):
             for chunk in split_every(CHUNK_SIZE, listed):
                 product_rows, offer_rows = [], []
                 for puid, product in chunk:
-                    product_rows.append(_copy_value(puid) + "\n")
+                    product_rows.append(copy_value(puid) + "\n")
                     for offer in product.offers if product else ():
                         offer_rows.append(_offer_row(offer, calculated))
-                cr.execute("TRUNCATE itscope_refresh_offer, itscope_refresh_product")
-                copy("itscope_refresh_product", ("puid",), product_rows)
-                copy("itscope_refresh_offer", _OFFER_COLUMNS, offer_rows)
-                cr.execute("ANALYZE itscope_refresh_offer, itscope_refresh_product")
-                cr.execute(_WRITE_CHANGED, params)
-                changed = {row[0] for row in cr.fetchall()}
-                cr.execute(_MARK_UNLISTED, params)
-                gone = {row[0] for row in cr.fetchall()}
-                cr.execute(_COUNT_MATCHED, params)
+                cr.execute(SQL("TRUNCATE itscope_refresh_offer, itscope_refresh_product"))
+                bulk_sql.copy_rows(cr, "itscope_refresh_product", ("puid",), product_rows)
+                bulk_sql.copy_rows(cr, "itscope_refresh_offer", _OFFER_COLUMNS, offer_rows)
+                cr.execute(SQL("ANALYZE itscope_refresh_offer, itscope_refresh_product"))
+                changed = self._write_changed(params)
+                gone = {
+                    line_id
+                    for line_id, _template_id in bulk_sql.mark_offers_unavailable(
+                        cr,
+                        company.id,
+                        params["uid"],
+                        params["now"],
+                        SQL(
+                            """SELECT b.product_tmpl_id FROM itscope_product b
+                                 JOIN itscope_refresh_product p ON p.puid = b.itscope_id
+                                WHERE b.company_id = %s""",
+                            company.id,
+                        ),
+                        _LISTED_OFFER,
+                    )
+                }
+                cr.execute(
+                    SQL(
+                        """SELECT count(*) FROM itscope_refresh_offer o
+                             JOIN product_supplierinfo si ON si.company_id = %s AND si.itscope_offer_id = o.offer_id""",
+                        company.id,
+                    )
+                )
                 matched = cr.fetchone()[0]
                 written |= changed | gone
                 self.env["itscope.offer.history"]._record(company, changed | gone, params["now"])
@@ -247,6 +242,28 @@ class ItscopePriceRefresh(models.AbstractModel):
         if run:
             run._add_errors(problems)
         return written
+
+    @api.model
+    def _write_changed(self, params):
+        """Write the offer state of the company's vendor lines the chunk's offers change; returns their ids. A price
+        ITscope leaves out keeps the line's price (price is NOT NULL); incoming prices are rounded as the field is."""
+        incoming = {column: SQL.identifier("o", source) for column, source in bulk_sql.OFFER_STATE.items()}
+        incoming["price"] = SQL("COALESCE(round(o.price, %s), si.price)", params["price_digits"])
+        incoming["itscope_available"] = SQL("true")
+        return bulk_sql.update_changed(
+            self.env.cr,
+            "product_supplierinfo",
+            "si",
+            incoming,
+            SQL(
+                "FROM itscope_refresh_offer o WHERE si.company_id = %s AND si.itscope_offer_id = o.offer_id",
+                params["company"],
+            ),
+            SQL("si.id"),
+            params["uid"],
+            params["now"],
+            compared=_CHANGE_COLUMNS,
+        )
 
 
 def _readable(payloads, problems):
@@ -268,14 +285,13 @@ def _readable(payloads, problems):
 
 def _offer_row(offer, calculated):
     """The COPY row of an offer's state (``calculated``: the company buys at ITscope's calculated price). Offer ids
-    are digits (``read_product`` checks them) and numbers need no escaping: only the texts go through _copy_value."""
-    last_update = max(filter(None, (offer.price_updated, offer.stock_updated)), default=None)
+    are digits (``read_product`` checks them) and numbers need no escaping: only the texts go through copy_value."""
     return "%s\t%s\t%d\t%d\t%s\t%s\t%s\n" % (
         offer.offer_id,
-        _copy_value(offer.price_calc if calculated else offer.price),
+        copy_value(offer.price_calc if calculated else offer.price),
         offer.stock,
         offer.stock_status,
-        _copy_value(offer.stock_text),
-        _copy_value(offer.availability_date),
-        _copy_value(last_update),
+        copy_value(offer.stock_text),
+        copy_value(offer.availability_date),
+        copy_value(last_update(offer)),
     )

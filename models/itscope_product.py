@@ -28,6 +28,16 @@ class ItscopeProduct(models.Model):
         "refers to a manufacturer or product type not mapped yet, so it is read again.",
     )
 
+    export_id = fields.Many2one(
+        "itscope.export",
+        string="Listed by",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The full export whose import last listed the product: only that export's imports retire its offers "
+        "when they no longer list it.",
+    )
+
     _sql_constraints = [
         ("company_itscope_uniq", "UNIQUE(company_id, itscope_id)", "An ITscope product is bound once per company."),
     ]

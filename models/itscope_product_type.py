@@ -34,6 +34,11 @@ class ItscopeProductType(models.Model):
         help="What its products are when ordered: anything but goods is registered by the distributor for an end "
         "customer (licensee), whom the ORDER then names, and each such line says its kind (PRODUCT_TYPE).",
     )
+    serial_tracking = fields.Boolean(
+        string="Serial Numbers",
+        help="Its products carry serial numbers (notebooks, servers …): products of this type imported from now on are "
+        "tracked by serial number, so the serials of a dispatch note land on the receipt.",
+    )
     product_count = fields.Integer(compute="_compute_product_count")
 
     _sql_constraints = [
@@ -87,4 +92,3 @@ class ItscopeProductType(models.Model):
             "view_mode": "list,form",
             "domain": [("itscope_product_type_id", "=", self.id)],
         }
-

@@ -64,8 +64,13 @@ class ItscopeSyncRun(models.Model):
     )
     failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
     export_attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True, ondelete="set null")
+    export_id = fields.Many2one(
+        "itscope.export", string="Export", readonly=True, ondelete="set null", help="The export the file comes from."
+    )
     export_full = fields.Boolean(
-        string="Full Export", readonly=True, help="Offers of products the export no longer lists become unavailable."
+        string="Full Export",
+        readonly=True,
+        help="Offers of products the export listed before and no longer lists become unavailable.",
     )
     export_position = fields.Integer(
         string="Products Read", readonly=True, help="Checkpoint: how many products of the export are imported."

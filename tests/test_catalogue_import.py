@@ -5,12 +5,14 @@ import io
 import itertools
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
 from psycopg2 import sql
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..itscope.exports import BadRow
@@ -18,6 +20,7 @@ from ..itscope.products import read_product
 from ..itscope.sandbox.catalogue import PLZ_SUFFIX, PUID_BASE, catalogue_for
 from ..itscope.sandbox.products import export_chunks
 from ..models import itscope_catalogue_importer
+from ..tools import bulk_sql
 from .common import ItscopeCase
 
 
@@ -57,19 +60,34 @@ class TestCatalogueImport(ItscopeCase):
             company, "catalogue", lambda run: self.importer._import_products(company, products, run)
         )
 
-    def _import_export(self, payloads, company=None, full=True, batch_size=4):
-        """The export way in, batch after batch as the cron runs it."""
-        run = self._export_run(company, full)
+    def _import_export(self, payloads, company=None, full=True, batch_size=4, export=None):
+        """The export way in, batch after batch as the cron runs it; a full import is one of ``export`` (by default
+        one export per company)."""
+        run = self._export_run(company, full, export)
         stream = iter(payloads)
         while run.state == "running":
             self.importer._import_export_batch(run, stream, batch_size=batch_size)
         return run
 
-    def _export_run(self, company=None, full=True):
-        return (
-            self.env["itscope.sync.run"]
-            .sudo()
-            .create({"company_id": (company or self.company).id, "kind": "catalogue", "export_full": full})
+    def _export_run(self, company=None, full=True, export=None):
+        company = company or self.company
+        if full and not export:
+            export = self._export("Full export", company)
+        vals = {"company_id": company.id, "kind": "catalogue", "export_full": full, "export_id": export and export.id}
+        return self.env["itscope.sync.run"].sudo().create(vals)
+
+    def _export(self, name, company=None):
+        """The company's export called ``name`` (created the first time)."""
+        company = company or self.company
+        Export = self.env["itscope.export"].sudo()
+        domain = [("name", "=", name), ("company_id", "=", company.id)]
+        return Export.search(domain) or Export.with_company(company).create(
+            {
+                "name": name,
+                "company_id": company.id,
+                "export_ref": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+                "full": True,
+            }
         )
 
     def _template(self, payload):
@@ -420,7 +438,7 @@ class TestCatalogueImport(ItscopeCase):
 
         cr.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
         before = manual_analyses()
-        self.importer._refresh_statistics(table, columns)
+        bulk_sql.refresh_statistics(cr, table, columns)
         self.assertEqual(manual_analyses(), before, "unchanged table analyzed again")
 
         template = self.Template.create({"name": "Statistics"})
@@ -431,11 +449,11 @@ class TestCatalogueImport(ItscopeCase):
                SELECT %s, 'statistics-' || g, %s, md5(g::text), true FROM generate_series(1, %s) g""",
             [self.company.id, template.id, rows],
         )
-        self.importer._refresh_statistics(table, columns)
+        bulk_sql.refresh_statistics(cr, table, columns)
         self.assertEqual(manual_analyses(), before + 1)
         cr.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
         self.assertGreaterEqual(cr.fetchone()[0], rows)
-        self.importer._refresh_statistics(table, columns)
+        bulk_sql.refresh_statistics(cr, table, columns)
         self.assertEqual(manual_analyses(), before + 1, "analyzed again without growing")
 
     def test_vendor_lines_follow_a_remapped_distributor(self):
@@ -475,6 +493,79 @@ class TestCatalogueImport(ItscopeCase):
         self.assertEqual(set(gone_offers.mapped("itscope_stock")), {0})
         self.assertTrue(all(self._template(payloads[2]).seller_ids.mapped("itscope_available")))
         self.assertFalse(self.env["itscope.product.seen"].search([("run_id", "=", run.id)]))
+
+    def test_a_full_export_retires_only_the_products_it_listed_before(self):
+        """A second full export leaves the products of the first one alone (issue 15 bug 2); each export retires the
+        offers of its own products it no longer lists."""
+        first, second = self._payloads(200, 205), self._payloads(205, 210)
+        export_a, export_b = self._export("Notebooks"), self._export("Servers")
+        self._import_export(first, export=export_a)
+        run = self._import_export(second, export=export_b)
+        self.assertEqual(run.updated_count, 0, run.error_log)
+        first_offers = self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in first])]).seller_ids
+        self.assertTrue(first_offers)
+        self.assertEqual(set(first_offers.mapped("itscope_available")), {True}, "another export's products stay")
+        bindings = self.env["itscope.product"].search([("itscope_id", "in", [str(p["puid"]) for p in second])])
+        self.assertEqual(bindings.export_id, export_b)
+
+        self._import_export(first[1:], export=export_a)
+        self.assertEqual(set(self._template(first[0]).seller_ids.mapped("itscope_available")), {False})
+        self.assertEqual(set(first_offers.mapped("itscope_available")) - {False}, {True})
+        second_offers = self.Template.search([("itscope_puid", "in", [str(p["puid"]) for p in second])]).seller_ids
+        self.assertEqual(set(second_offers.mapped("itscope_available")), {True})
+
+    def test_a_reimport_repairs_offers_retired_in_between(self):
+        """Offers retired after the last import (here by a full export that left the product out) come back when the
+        product is listed again: its digest is forgotten with them, so it is not skipped as unchanged."""
+        payloads = self._payloads(210, 216)
+        payloads = [p for p in payloads if self._imported_offers(p)]
+        self._import_export(payloads)
+        self._import_export(payloads[1:])
+        offers = self._template(payloads[0]).seller_ids
+        self.assertEqual(set(offers.mapped("itscope_available")), {False})
+        run = self._import_export(payloads)
+        self.assertEqual(set(offers.mapped("itscope_available")), {True})
+        self.assertEqual(
+            set(offers.mapped("itscope_stock")), {item["stock"] for item in self._imported_offers(payloads[0])}
+        )
+        self.assertEqual((run.updated_count, run.unchanged_count), (1, len(payloads) - 1))
+
+    def test_exports_are_partial_unless_said_full(self):
+        export = self.env["itscope.export"].create({"name": "Default", "export_ref": str(uuid.uuid4())})
+        self.assertFalse(export.full)
+        wizard = self.env["itscope.export.import"].create(
+            {"source": "file", "file": base64.b64encode(b"[]"), "filename": "export.json", "full": True}
+        )
+        with self.assertRaisesRegex(UserError, "Choose the export this file comes from"):
+            wizard.action_import()
+
+    def test_imported_products_are_ready_to_buy_and_stock(self):
+        """Goods are storable, serial-tracked when their product type has serial numbers, licences and the like are
+        services, and every new product costs what the cheapest offer the company takes asks (issue 15 item 8)."""
+        by_type = {}
+        for payload in self._payloads(220, 260):
+            if self._imported_offers(payload):
+                by_type.setdefault(str(payload["productTypeId"]), payload)
+        goods, serial, licence = list(by_type.values())[:3]
+        self.company.currency_id = self.eur  # the sandbox's offers are in EUR
+        types = self.env["itscope.product.type"].search([("company_id", "=", self.company.id)])
+        types.filtered(lambda t: t.itscope_id == str(serial["productTypeId"])).serial_tracking = True
+        types.filtered(lambda t: t.itscope_id == str(licence["productTypeId"])).order_kind = "esd"
+        run = self._import([goods, serial, licence])
+        self.assertEqual(run.created_count, 3, run.error_log)
+        self.assertRecordValues(
+            self._template(goods) | self._template(serial) | self._template(licence),
+            [
+                {"type": "consu", "is_storable": True, "tracking": "none", "purchase_method": "receive"},
+                {"type": "consu", "is_storable": True, "tracking": "serial", "purchase_method": "receive"},
+                {"type": "service", "is_storable": False, "tracking": "none", "purchase_method": "purchase"},
+            ],
+        )
+        for payload in (goods, serial, licence):
+            template = self._template(payload)
+            own_currency = template.seller_ids.filtered(lambda line: line.currency_id == self.company.currency_id)
+            self.assertTrue(own_currency)
+            self.assertEqual(template.standard_price, min(own_currency.mapped("price")))
 
     def test_condition_and_partner_filters(self):
         payloads = self._payloads(70, 110)

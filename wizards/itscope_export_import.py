@@ -21,7 +21,8 @@ class ItscopeExportImport(models.TransientModel):
     filename = fields.Char()
     full = fields.Boolean(
         string="Full export",
-        help="The file lists every product you want: offers of products it does not list become unavailable.",
+        help="The file is a full export: the offers of products that export listed before and this file does not "
+        "list become unavailable.",
     )
 
     def action_import(self):
@@ -32,10 +33,19 @@ class ItscopeExportImport(models.TransientModel):
             return self.export_id.action_import_now()
         if not self.file:
             raise UserError(self.env._("Upload the export file to import."))
+        if self.full and not self.export_id:
+            raise UserError(
+                self.env._(
+                    "Choose the export this file comes from: a full export retires only the offers of products that "
+                    "export listed before."
+                )
+            )
         raw = base64.b64decode(self.file)
         self._check_export(raw)
         attachment = self.env["ir.attachment"].create({"name": self.filename or "itscope-export", "raw": raw})
-        run = self.env["itscope.catalogue.importer"]._start_export_import(self.company_id, attachment, full=self.full)
+        run = self.env["itscope.catalogue.importer"]._start_export_import(
+            self.company_id, attachment, full=self.full, export=self.export_id if self.full else None
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "itscope.sync.run",
