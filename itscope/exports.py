@@ -211,6 +211,19 @@ def export_refusal(path, patience=100):
         rows.close()
 
 
+def count_products(path):
+    """How many entries an import of the export at ``path`` reads (its products, and its rows that are none), for
+    the import's progress; None when the file cannot be read. A CSV export's product.csv is counted alone, without
+    its linked tables; an XML or JSON export is read through once."""
+    try:
+        if sniff_format(path) == "csv":
+            with zipfile.ZipFile(path) as archive:
+                return sum(1 for _row in _CsvTable(archive, _CsvExport(archive).members["product"], "product"))
+        return sum(1 for _entry in iter_export(path))
+    except (*_ZIP_ERRORS, KeyError, ValueError, _Unreadable):
+        return None
+
+
 # ------------------------------------------------------------
 # JSON: {"product": [ {...}, {...} ]} (or a bare array), decoded one object at a time
 # ------------------------------------------------------------

@@ -182,7 +182,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         if run:
             run.write(vals)
         else:
-            run = self.env["itscope.sync.run"]._open(company, "catalogue", **vals)
+            run = self.env["itscope.sync.run"]._open(company, "catalogue", source="upload", **vals)
         self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import")._trigger()
         return run
 

@@ -98,7 +98,7 @@ class ItscopeExport(models.Model):
         self.ensure_one()
         company = self.company_id
         self.write({"import_requested": False, "last_import_at": fields.Datetime.now()})
-        run = self.env["itscope.sync.run"]._open(company, "catalogue")
+        run = self.env["itscope.sync.run"]._open(company, "catalogue", source="export")
         handle, path = tempfile.mkstemp(prefix="itscope-export-")
         try:
             with run._recording_failure():

@@ -90,7 +90,7 @@ class ItscopePriceRefresh(models.AbstractModel):
                 written = refresh._write_update(company, listed, problems, run)
             refresh.env["itscope.source.watch"]._flag_open_rfqs(company, written)
 
-        return refresh.env["itscope.sync.run"]._run(company, "prices", work)
+        return refresh.env["itscope.sync.run"]._run(company, "prices", work, source="refresh")
 
     @api.model
     def _check_now(self, company, puids):

@@ -86,6 +86,7 @@ class ItscopeShare(models.AbstractModel):
             company,
             "catalogue",
             lambda run: self.env["itscope.catalogue.importer"]._import_products(company, [product], run),
+            source="share",
         )
         template = self._find(product.puid, product.ean)
         if not template:

@@ -4,8 +4,10 @@ import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 from ..itscope.errors import ItscopeError
+from ..itscope.exports import count_products
 
 _logger = logging.getLogger(__name__)
 
@@ -39,6 +41,21 @@ class ItscopeSyncRun(models.Model):
         required=True,
         readonly=True,
     )
+    source = fields.Selection(
+        [
+            ("scheduled", "Scheduled"),
+            ("export", "Export download"),
+            ("upload", "Uploaded export"),
+            ("search", "Add from ITscope"),
+            ("share", "Share"),
+            ("quote", "Quote"),
+            ("refresh", "Price refresh"),
+        ],
+        default="scheduled",
+        required=True,
+        readonly=True,
+        help="What started the run: a scheduled action, an export, a search, a shared product, a quote, ...",
+    )
     started_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     ended_at = fields.Datetime(readonly=True)
     duration = fields.Float(string="Duration (s)", compute="_compute_duration", store=True, aggregator="sum")
@@ -62,6 +79,9 @@ class ItscopeSyncRun(models.Model):
     error_log = fields.Text(
         readonly=True, help="One line per item that could not be processed: its ITscope id and why."
     )
+    note_log = fields.Text(
+        string="Notes", readonly=True, help="What the run noticed that is no error, e.g. files an export holds besides."
+    )
     failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
     export_attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True, ondelete="set null")
     export_id = fields.Many2one(
@@ -75,6 +95,13 @@ class ItscopeSyncRun(models.Model):
     export_position = fields.Integer(
         string="Products Read", readonly=True, help="Checkpoint: how many products of the export are imported."
     )
+    export_total = fields.Integer(
+        string="Products in Export",
+        readonly=True,
+        help="How many products the export lists, counted when its import starts; 0 while not known.",
+    )
+    progress = fields.Float(string="Progress (%)", compute="_compute_progress")
+    progress_text = fields.Char(string="Progress", compute="_compute_progress", help="Products read of the export's.")
     summary = fields.Char(compute="_compute_summary")
 
     # ------------------------------------------------------------
@@ -100,6 +127,23 @@ class ItscopeSyncRun(models.Model):
                 errors=run.error_count,
             )
 
+    @api.depends("export_position", "export_total", "state")
+    def _compute_progress(self):
+        for run in self:
+            total = run.export_total
+            done = total if run.state in ("done", "partial") else min(run.export_position, total)
+            run.progress = 100.0 * done / total if total else 0.0
+            run.progress_text = (
+                self.env._(
+                    "%(done)s / %(total)s (%(percent)s %%)",
+                    done=formatLang(self.env, done, digits=0),
+                    total=formatLang(self.env, total, digits=0),
+                    percent=formatLang(self.env, run.progress, digits=0),
+                )
+                if total
+                else False
+            )
+
     @api.depends("kind", "started_at")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
@@ -111,12 +155,13 @@ class ItscopeSyncRun(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _run(self, company, kind, work):
-        """Open a run, call ``work(run)`` under :meth:`_recording_failure`, close the run; return it.
+    def _run(self, company, kind, work, **vals):
+        """Open a run (``vals``: more of its values, such as its ``source``), call ``work(run)`` under
+        :meth:`_recording_failure`, close the run; return it.
 
         Bad items that ``work`` reports through :meth:`_add_error` make the run partially failed.
         """
-        run = self._open(company, kind)
+        run = self._open(company, kind, **vals)
         with run._recording_failure():
             work(run)
         if run.state == "running":
@@ -173,16 +218,26 @@ class ItscopeSyncRun(models.Model):
         self._add_errors([(itscope_id, reason)])
 
     def _add_errors(self, problems, count=True):
-        """Log several ``(itscope_id, reason)`` in one write; ``count=False`` logs notes that are no error."""
+        """Log several ``(itscope_id, reason)`` in one write and count them as errors; ``count=False`` logs notes that
+        are no error into the run's notes instead, so the error counter counts what the error log lists."""
         self.ensure_one()
         if not problems:
             return
-        lines = (self.error_log or "").splitlines()
+        log = "error_log" if count else "note_log"
+        lines = (self[log] or "").splitlines()
         new_lines = ["%s: %s" % (itscope_id, reason) if itscope_id else reason for itscope_id, reason in problems]
-        vals = {"error_log": "\n".join((lines + new_lines)[:MAX_LOG_LINES])}
+        vals = {log: "\n".join((lines + new_lines)[:MAX_LOG_LINES])}
         if count:
             vals["error_count"] = self.error_count + len(problems)
         self.write(vals)
+
+    def _measure_export(self):
+        """Count the products of the run's export file once, when its import starts, so its progress has a total
+        (see :func:`count_products`; a file that cannot be counted leaves it unknown)."""
+        self.ensure_one()
+        attachment = self.export_attachment_id
+        if attachment and not self.export_total and not self.export_position:
+            self.export_total = count_products(attachment._full_path(attachment.store_fname)) or 0
 
     def _finish(self):
         self.write({"state": "partial" if self.error_count else "done", "ended_at": fields.Datetime.now()})

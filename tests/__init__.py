@@ -12,6 +12,7 @@ from . import test_catalogue_ways_in
 from . import test_share
 from . import test_price_refresh
 from . import test_offer_history
+from . import test_sync_run_progress
 from . import test_source_watch
 from . import test_api_key_secrecy
 from . import test_company_boundaries

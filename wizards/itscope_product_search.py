@@ -128,6 +128,7 @@ class ItscopeProductSearch(models.TransientModel):
             self.company_id,
             "catalogue",
             lambda run: self.env["itscope.catalogue.importer"]._import_products(self.company_id, products, run),
+            source="search",
         )
         templates = self.env["product.template"].search([("itscope_puid", "in", [p.puid for p in products])])
         if run.state == "failed":
