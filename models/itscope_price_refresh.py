@@ -14,6 +14,9 @@ ITscope does not answer for is gone: the company's vendor lines of such products
 become unavailable. Products an update export does not list are left to the daily catalogue import. The refresh
 creates no vendor line (the catalogue import does), writes only ITscope's offer state, and never another company's
 lines; none of the columns it writes has a stored dependent, so updating them in SQL skips no recomputation.
+
+Each chunk's written lines are kept in the offer history (``itscope.offer.history``) by one INSERT ... SELECT in the
+same transaction, and after a refresh the open RFQs of the products it changed are judged (``itscope.source.watch``).
 """
 
 import logging

@@ -209,3 +209,14 @@ class TestSourceWatch(ItscopeCase):
         self.assertEqual(action["res_id"], out_of_stock.id)
         self.assertRecordValues(out_of_stock, [{"partner_id": better.partner_id.id}])
         self.assertRecordValues(line, [{"order_id": out_of_stock.id, "price_unit": better.price}])
+
+    def test_the_buyer_is_warned_in_the_buyers_language(self):
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"]._load_module_terms(["itscope_connector"], ["de_DE"], overwrite=True)
+        self.buyer.lang = "de_DE"
+        order, cheaper, rising, _out_of_stock, _empty = self._scenario()
+        self._touch_and_refresh(cheaper | rising)
+        warning = order.activity_ids
+        self.assertEqual(warning.summary, "ITscope: eine bessere Bezugsquelle oder ein geändertes Angebot")
+        self.assertIn("verlangt jetzt", str(warning.note))
+        self.assertIn("auf Lager für", str(warning.note))
