@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, format_date, formatLang
 
 from ..itscope.errors import ItscopeDocumentError, ItscopeError, ItscopeNotFound
 from ..itscope.opentrans import parse_document
@@ -88,6 +89,11 @@ class ItscopeDocument(models.Model):
     pdf_file = fields.Binary(string="PDF", attachment=True, readonly=True)
     pdf_filename = fields.Char(compute="_compute_filenames")
     bill_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, check_company=True)
+    summary = fields.Html(
+        compute="_compute_content",
+        sanitize=False,
+        help="What the document says, for people: its type, number and date, the order, each line and the totals.",
+    )
     content = fields.Text(
         compute="_compute_content",
         help="Everything the document says as the connector reads it (ids, quantities, packages, serial and lot "
@@ -131,6 +137,7 @@ class ItscopeDocument(models.Model):
     @api.depends("xml_file")
     def _compute_content(self):
         for document in self:
+            document.summary = False
             if not document.xml_file:
                 document.content = False
                 continue
@@ -141,6 +148,32 @@ class ItscopeDocument(models.Model):
                 document.content = self.env._("The document cannot be read: %(reason)s", reason=reason)
             else:
                 document.content = json.dumps(parsed.as_dict(), indent=2, ensure_ascii=False)
+                document.summary = document._summary(parsed)
+
+    def _summary(self, parsed):
+        """The readable summary of the parsed document (template ``document_summary``), numbers, amounts and dates
+        in the reader's language."""
+        self.ensure_one()
+        env = self.env
+        currency = env["res.currency"].with_context(active_test=False).search([("name", "=", parsed.currency)], limit=1)
+        currency = currency or self.company_id.currency_id
+
+        def money(amount):
+            return format_amount(env, float(amount), currency) if amount is not None else ""
+
+        return env["ir.qweb"]._render(
+            "itscope_connector.document_summary",
+            {
+                "parsed": parsed,
+                "type_label": dict(self._fields["doc_type"]._description_selection(env)).get(parsed.type, parsed.type),
+                "money": money,
+                "quantity": lambda value: (
+                    formatLang(env, float(value), dp="Product Unit of Measure") if value is not None else ""
+                ),
+                "percent": lambda rate: formatLang(env, float(rate) * 100, digits=0) + " %",
+                "day": lambda value: format_date(env, value) if value else "",
+            },
+        )
 
     # ------------------------------------------------------------
     # State
@@ -185,7 +218,8 @@ class ItscopeDocument(models.Model):
         some remain."""
         due = self.search(self._due_domain(), order="exchanged_at, id", limit=FETCH_BATCH)
         for company, documents in due.grouped("company_id").items():
-            self.env["itscope.sync.run"]._run(company, "documents", documents._process)
+            in_company = self.with_company(company).with_context(lang=company.partner_id.lang)
+            in_company.env["itscope.sync.run"]._run(company, "documents", documents.with_env(in_company.env)._process)
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=self.search_count(self._due_domain()))
 
     def _download(self, client):
@@ -228,7 +262,8 @@ class ItscopeDocument(models.Model):
                         if run:
                             run._count(skipped=1)
                         continue
-                document._apply(run)
+                # What the processors write on the order (chatter, activities) is read by its buyer: in that language.
+                document.with_context(lang=document.purchase_id._itscope_lang())._apply(run)
         finally:
             for client in clients.values():
                 client.close()

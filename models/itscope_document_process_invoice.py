@@ -1,4 +1,5 @@
 from odoo import Command, api, models
+from odoo.tools import format_amount
 
 from ..itscope.errors import ItscopeDocumentError
 
@@ -92,8 +93,8 @@ class ItscopeDocumentProcessInvoice(models.AbstractModel):
                 note=self.env._(
                     "The invoice says %(expected)s, the bill adds up to %(actual)s. Check taxes and lines before "
                     "posting.",
-                    expected=parsed.totals.total,
-                    actual=bill.amount_total,
+                    expected=format_amount(self.env, float(parsed.totals.total), bill.currency_id),
+                    actual=format_amount(self.env, bill.amount_total, bill.currency_id),
                 ),
             )
 

@@ -17,6 +17,8 @@ class ItscopeDocumentProcessOrderresponse(models.AbstractModel):
         order = document.purchase_id
         pairs = self._paired_lines(order, parsed)
         if parsed.supplier_order_id:
+            if order.partner_ref in (False, order.itscope_supplier_order_id):  # never the buyer's own reference
+                order.partner_ref = parsed.supplier_order_id
             order.itscope_supplier_order_id = parsed.supplier_order_id
         lines = self.env["purchase.order.line"]
         for line, item in pairs:

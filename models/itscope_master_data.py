@@ -57,5 +57,5 @@ class ItscopeMasterData(models.AbstractModel):
         due = self.env["res.company"].search([("itscope_account_id", "!=", False)]).filtered(self._due)
         if due:
             company = due[0].with_company(due[0])
-            self.with_company(company)._sync(company)
+            self.with_company(company).with_context(lang=company.partner_id.lang)._sync(company)
         self.env["ir.cron"]._notify_progress(done=min(len(due), 1), remaining=max(len(due) - 1, 0))

@@ -480,12 +480,16 @@ class ItscopeOrderExchange(models.AbstractModel):
                     if not order:
                         run._count(skipped=1)
                         continue
+                    # What lands on the order (chatter, activities) is read by its buyer: in the buyer's language.
+                    exchange = self.with_context(lang=order._itscope_lang())
                     try:
                         with self.env.cr.savepoint():
-                            changed = self._update_from_deal(order, deal)
-                            created = self._register_documents(order, deal, run)
+                            changed = exchange._update_from_deal(order.with_env(exchange.env), deal)
+                            created = exchange._register_documents(order, deal, run)
                     except ValueError as error:  # a date ITscope wrote in an unexpected form
-                        run._add_error(deal.get("orderId"), str(error))
+                        run._add_error(
+                            deal.get("orderId"), self.env._("ITscope's deal cannot be read: %(error)s", error=error)
+                        )
                         continue
                     if changed or created:
                         run._count(updated=1)
@@ -501,7 +505,7 @@ class ItscopeOrderExchange(models.AbstractModel):
         grouped = self.env["purchase.order"]._read_group([("itscope_order_id", "!=", False)], ["company_id"])
         companies = self.env["res.company"].union(*(company for [company] in grouped)).filtered("itscope_account_id")
         for company in companies:
-            self.with_company(company)._sync_deals(company)
+            self.with_company(company).with_context(lang=company.partner_id.lang)._sync_deals(company)
         self.env["ir.cron"]._notify_progress(done=len(companies), remaining=0)
 
 

@@ -252,10 +252,11 @@ class ItscopeSyncRun(models.Model):
         group = self.env.ref("itscope_connector.group_itscope_manager")
         admins = group.users.filtered(lambda user: self.company_id in user.company_ids and not user.share)
         for admin in admins:
-            self.activity_schedule(
+            run = self.with_context(lang=admin.lang)  # the summary in the language of whom it is for
+            run.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=admin.id,
-                summary=self.env._("ITscope sync needs a look: %(run)s", run=self.display_name),
+                summary=run.env._("ITscope sync needs a look: %(run)s", run=run.display_name),
                 note=self.failure or self.error_log,
             )
 

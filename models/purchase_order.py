@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -94,6 +96,14 @@ class PurchaseOrder(models.Model):
     )
     itscope_document_ids = fields.One2many("itscope.document", "purchase_id", string="ITscope Documents")
     itscope_document_count = fields.Integer(compute="_compute_itscope_document_count")
+    itscope_warning = fields.Html(
+        string="ITscope Warnings",
+        compute="_compute_itscope_warning",
+        sanitize=False,
+        help="What would keep the order from going to ITscope when it is confirmed.",
+    )
+    itscope_tracking_ref = fields.Char(string="Tracking Numbers", compute="_compute_itscope_tracking")
+    itscope_tracking_url = fields.Char(string="Tracking Link", compute="_compute_itscope_tracking")
 
     # ------------------------------------------------------------
     # Compute methods
@@ -139,6 +149,56 @@ class PurchaseOrder(models.Model):
         states = {"sending": "sending", "sent": "sent", "send_failed": "failed", "send_unknown": "unknown"}
         for order in self:
             order.itscope_send_state = states.get(order.itscope_order_document_id.state, "not_sent")
+
+    @api.depends(
+        "state",
+        "partner_id",
+        "company_id",
+        "itscope_customer_account",
+        "itscope_end_customer_id",
+        "dest_address_id",
+        "order_line",
+        "order_line.product_id",
+        "order_line.product_qty",
+        "order_line.display_type",
+        "order_line.itscope_for_end_customer",
+        "order_line.itscope_special_bid_id",
+        "order_line.itscope_special_bid_end",
+    )
+    def _compute_itscope_warning(self):
+        """On an RFQ that confirming sends to ITscope, what would stop it then, said as soon as it appears: the
+        checks the ORDER goes through before it leaves (a line without the distributor's SKU, no customer account,
+        …), and lines the distributor has no ITscope offer for."""
+        exchange = self.env["itscope.order.exchange"]
+        for order in self:
+            lines = order._itscope_order_lines()
+            company = order.company_id
+            sends = order.itscope_distributor_id and company.itscope_send_orders and company.itscope_account_id
+            problems = []
+            if order.state in ("draft", "sent") and lines and sends:
+                problems = exchange._order_problems(order)
+                without_offer = lines.filtered(lambda line: not line.itscope_supplierinfo_id)
+                if without_offer:
+                    problems.append(
+                        self.env._(
+                            "%(distributor)s has no ITscope offer for %(products)s: it may not deliver them.",
+                            distributor=order.itscope_distributor_id.name,
+                            products=without_offer._itscope_product_names(),
+                        )
+                    )
+            order.itscope_warning = (
+                Markup('<ul class="mb-0">%s</ul>') % Markup().join(Markup("<li>%s</li>") % p for p in problems)
+                if problems
+                else False
+            )
+
+    @api.depends("picking_ids.itscope_tracking_ref", "picking_ids.itscope_tracking_url")
+    def _compute_itscope_tracking(self):
+        """The distributor's tracking numbers of the order's receipts, and the link of the latest shipment."""
+        for order in self:
+            pickings = order.picking_ids.filtered("itscope_tracking_ref").sorted("id")
+            order.itscope_tracking_ref = ", ".join(pickings.mapped("itscope_tracking_ref")) or False
+            order.itscope_tracking_url = pickings.filtered("itscope_tracking_url")[-1:].itscope_tracking_url or False
 
     def _compute_itscope_document_count(self):
         counts = dict(
@@ -323,6 +383,14 @@ class PurchaseOrder(models.Model):
             self._itscope_sender().activity_schedule(
                 "mail.mail_activity_data_warning", user_id=self.user_id.id or self.env.uid, summary=summary, note=note
             )
+
+    def _itscope_lang(self):
+        """The language of what a scheduled action writes on this order (chatter, activities): its buyer's, else its
+        company's; without an order, the current one."""
+        if not self:
+            return self.env.lang
+        self.ensure_one()
+        return self.user_id.lang or self.company_id.partner_id.lang
 
     def _itscope_sender(self):
         """These orders as whoever can post on their chatter: the current user, or the system (OdooBot) when the user

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_round, format_amount, format_list
+from odoo.tools import float_compare, float_round, format_amount, format_list, formatLang
 
 from ..itscope import codes
 from ..itscope.errors import ItscopeDocumentError
@@ -49,6 +49,9 @@ class PurchaseOrderLine(models.Model):
         string="Confirmed Quantity", digits="Product Unit of Measure", readonly=True, copy=False
     )
     itscope_confirmed_price = fields.Float(string="Confirmed Price", digits="Product Price", readonly=True, copy=False)
+    itscope_confirmed_date = fields.Datetime(
+        string="Confirmed Delivery", readonly=True, copy=False, help="The delivery date the distributor confirmed."
+    )
     itscope_price_differs = fields.Boolean(
         string="Price Differs", compute="_compute_itscope_price_differs", store=True, copy=False
     )
@@ -163,8 +166,8 @@ class PurchaseOrderLine(models.Model):
             notes.append(
                 self.env._(
                     "stock %(old)s → %(new)s (%(availability)s)",
-                    old=stock,
-                    new=self.itscope_stock,
+                    old=formatLang(self.env, stock, digits=0),
+                    new=formatLang(self.env, self.itscope_stock, digits=0),
                     availability=dict(self._fields["itscope_stock_status"]._description_selection(self.env)).get(
                         self.itscope_stock_status, "-"
                     ),
@@ -282,7 +285,8 @@ class PurchaseOrderLine(models.Model):
         in_stock = offers.filtered(lambda offer: offer.itscope_stock >= self.product_qty)
         if in_stock:
             return min(in_stock, key=lambda offer: offer.price), self.env._(
-                "cheapest with %(qty)s in stock", qty=self.product_qty
+                "cheapest with %(qty)s in stock",
+                qty=formatLang(self.env, self.product_qty, dp="Product Unit of Measure"),
             )
         if offers:
             best = min(
@@ -379,7 +383,7 @@ class PurchaseOrderLine(models.Model):
             vals["itscope_confirmed_price"] = float(item.price)
         delivery = item.delivery_end or item.delivery_start or response.delivery_end or response.delivery_start
         if delivery and vals["itscope_confirmation"] != "cancelled":
-            vals["date_planned"] = self.env["itscope.service"]._datetime(delivery)
+            vals["date_planned"] = vals["itscope_confirmed_date"] = self.env["itscope.service"]._datetime(delivery)
         self.write(vals)
 
     def _itscope_open_receipt_moves(self):

@@ -40,11 +40,12 @@ class ResPartner(models.Model):
         }
 
     def action_itscope_open_distributors(self):
+        """The vendor's ITscope distributor: its form when there is one (one per company the vendor is mapped in),
+        else the list."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("ITscope Distributors"),
-            "res_model": "itscope.distributor",
-            "view_mode": "list,form",
-            "domain": [("partner_id", "=", self.id)],
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id("itscope_connector.action_itscope_distributor")
+        distributors = self.env["itscope.distributor"].search([("partner_id", "=", self.id)])
+        action.update(domain=[("partner_id", "=", self.id)], context={})
+        if len(distributors) == 1:
+            action.update(res_id=distributors.id, views=[(False, "form")], view_mode="form")
+        return action

@@ -19,3 +19,6 @@ from . import test_company_boundaries
 from . import test_reissued_ids
 from . import test_sync_now
 from . import test_export_upload
+from . import test_purchaser_language
+from . import test_purchaser_views
+from . import test_purchaser_tours

@@ -38,6 +38,12 @@ class ItscopeCase(TransactionCase):
         )
 
     @classmethod
+    def _load_german(cls):
+        """German active, with this addon's German terms (i18n/de.po) loaded as installing the language loads them."""
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.env["ir.module.module"]._load_module_terms(["itscope_connector"], ["de_DE"], overwrite=True)
+
+    @classmethod
     def _create_user(cls, login, groups, company=None):
         company = company or cls.env.company
         return cls.env["res.users"].create(

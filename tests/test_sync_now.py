@@ -6,7 +6,7 @@ from .common import ItscopeCase
 
 @tagged("post_install", "-at_install")
 class TestSyncNow(ItscopeCase):
-    """"Sync now" in Settings only asks: every sync runs in the background, one per cron batch, each sync run
+    """ "Sync now" in Settings only asks: every sync runs in the background, one per cron batch, each sync run
     committed as it ends; the request itself sends nothing to ITscope."""
 
     def _press_sync_now(self):

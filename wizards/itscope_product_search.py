@@ -1,18 +1,22 @@
 import json
 import re
 
+from markupsafe import Markup
+
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount, formatLang
 
-from ..itscope import codes
 from ..itscope.errors import ItscopeError
 from ..itscope.products import read_product
 
 SEARCH_KEYS = {"keywords": "keywords", "ean": "ean", "manufacturer_sku": "hstpid", "distributor_sku": "distpid"}
+# The badge colour of each ITscope availability code, as on the order lines.
+_BADGES = {1: "success", 2: "info", 3: "info", 4: "warning", 6: "danger"}
 
 
 class ItscopeProductSearch(models.TransientModel):
-    """"Add from ITscope": find products by keywords, EAN, manufacturer or distributor SKU, or a list of ITscope ids,
+    """Add from ITscope: find products by keywords, EAN, manufacturer or distributor SKU, or a list of ITscope ids,
     compare each distributor's price and stock, and import the chosen ones."""
 
     _name = "itscope.product.search"
@@ -89,7 +93,7 @@ class ItscopeProductSearch(models.TransientModel):
             try:
                 product = read_product(payload)
             except ValueError as error:
-                vals_list.append({"name": self.env._("Unreadable product: %(reason)s", reason=error), "selected": False})
+                vals_list.append({"name": self.env._("Unreadable product: %(reason)s", reason=error)})
                 continue
             offers = sorted(product.offers, key=lambda offer: (offer.price is None, offer.price or 0))
             vals_list.append(
@@ -100,29 +104,59 @@ class ItscopeProductSearch(models.TransientModel):
                     "manufacturer_sku": product.manufacturer_sku,
                     "best_price": offers[0].price if offers and offers[0].price is not None else 0.0,
                     "total_stock": sum(offer.stock for offer in product.offers),
-                    "offers": "\n".join(
-                        self.env._(
-                            "%(distributor)s: %(price)s %(currency)s, %(stock)s (%(availability)s)",
-                            distributor=distributor_names.get(offer.distributor_id, offer.distributor_id),
-                            price=offer.price if offer.price is not None else "-",
-                            currency=offer.currency,
-                            stock=offer.stock,
-                            availability=codes.AVAILABILITY.get(offer.stock_status, offer.stock_status),
-                        )
-                        for offer in offers
-                    ),
+                    "offers": self._offers_grid(offers, distributor_names),
                     "product_tmpl_id": known.get(product.puid, self.env["product.template"]).id,
                     "payload": json.dumps(payload),
                 }
             )
         return vals_list
 
+    def _offers_grid(self, offers, distributor_names):
+        """Each distributor's offer as one compact cell of a grid (distributor, price, stock, availability badge),
+        cheapest first, in the user's language and number format."""
+        status_field = self.env["product.supplierinfo"]._fields["itscope_stock_status"]
+        availability = dict(status_field._description_selection(self.env))
+        currencies = {
+            currency.name: currency
+            for currency in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", [offer.currency for offer in offers])])
+        }
+        cells = []
+        for offer in offers:
+            currency = currencies.get(offer.currency)
+            if offer.price is None:
+                price = "-"
+            elif currency:
+                price = format_amount(self.env, float(offer.price), currency)
+            else:
+                price = "%s %s" % (formatLang(self.env, float(offer.price), dp="Product Price"), offer.currency or "")
+            cells.append(
+                Markup(
+                    '<div class="o_itscope_offer text-nowrap"><span class="fw-bold">%s</span> %s · %s '
+                    '<span class="badge rounded-pill text-bg-%s">%s</span></div>'
+                )
+                % (
+                    distributor_names.get(offer.distributor_id, offer.distributor_id),
+                    price,
+                    formatLang(self.env, offer.stock, digits=0),
+                    _BADGES.get(offer.stock_status, "secondary"),
+                    availability.get(str(offer.stock_status), offer.stock_status),
+                )
+            )
+        return Markup(
+            '<div class="o_itscope_offers d-grid small gap-1" '
+            'style="grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr))">%s</div>'
+        ) % Markup().join(cells)
+
     def action_import(self):
         """Import the selected results through the catalogue importer (the same path as every other way in)."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda line: line.selected and line.payload)
+        lines = self.line_ids.filtered(lambda line: line.selected and line.payload and not line.product_tmpl_id)
         if not lines:
-            raise UserError(self.env._("Select at least one product to import."))
+            raise UserError(
+                self.env._("Select at least one product to import; the products already in Odoo are not imported.")
+            )
         products = [read_product(json.loads(line.payload)) for line in lines]
         run = self.env["itscope.sync.run"]._run(
             self.company_id,
@@ -149,5 +183,5 @@ class ItscopeProductSearch(models.TransientModel):
             "view_mode": "form",
             "target": "new",
             "name": self.env._("Add from ITscope"),
+            "context": {"dialog_size": "extra-large"},
         }
-

@@ -60,4 +60,6 @@ def test_a_zip_without_product_csv_says_so_when_read(tmp_path):
     path.write_bytes(_zip({"supplierItem.csv": "productId\tsupplierId\n1000\t1\n"}))
     [row] = list(iter_export(str(path)))
     assert isinstance(row, BadRow) and row.fatal and row.puid is None
-    assert row.reason == "The ZIP file holds no product.csv, so it is no ITscope CSV export (it holds: supplierItem.csv)."
+    assert (
+        row.reason == "The ZIP file holds no product.csv, so it is no ITscope CSV export (it holds: supplierItem.csv)."
+    )
