@@ -228,6 +228,7 @@ class _Reader:
             ean=self.xml.find_text(product, "INTERNATIONAL_PID[@type=ean]", "INTERNATIONAL_PID[@type=gtin]"),
             puid=self.xml.find_text(product, "INTERNATIONAL_PID[@type=itscope]"),
             buyer_pid=self.xml.find_text(product, "BUYER_PID"),
+            supplier_item_id=self.xml.find_text(product, "BUYER_PID[@type=itscope]"),
             supplier_id=self.xml.find_text(product, "SUPPLIER_IDREF") or self.xml.find_text(item, "SUPPLIER_IDREF"),
             description=self.xml.find_text(product, "DESCRIPTION_SHORT"),
             description_long=self.xml.find_text(product, "DESCRIPTION_LONG"),

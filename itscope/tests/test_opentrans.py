@@ -510,6 +510,9 @@ def test_quotation_is_valid_and_carries_supplier_item_ids():
         "SBX-20240501-10147",
         ["40000000000", "40000000001", "40000000002"],
     )
+    assert [line.supplier_item_id for line in back.lines] == ["40000000000", "40000000001", "40000000002"]
+    own_codes = xml.replace(b'BUYER_PID type="itscope"', b'BUYER_PID type="buyer_specific"')
+    assert [line.supplier_item_id for line in parse_document(own_codes).lines] == [None, None, None]
 
 
 @needs_xsd

@@ -5,7 +5,13 @@ from decimal import Decimal
 import pytest
 
 from itscope.products import read_product, read_products
-from itscope.records import read_distributors, read_manufacturers, read_product_types
+from itscope.records import (
+    read_cart_line_items,
+    read_distributors,
+    read_manufacturers,
+    read_product_types,
+    read_quotes,
+)
 
 
 def test_distributors_partnership_and_order_account_fallback():
@@ -139,3 +145,51 @@ def test_a_bad_offer_costs_that_offer_only(item, offer_id, reason):
     assert results[0][0].offers == read_product(PRODUCT).offers, "the product keeps its good offer"
     reported_id, why = results[1][1]
     assert reported_id == offer_id and reason in why and "product 10000000000" in why
+
+
+def test_quotes_with_itscope_codes_or_labels_and_unreadable_values_kept():
+    quotes, problems = read_quotes(
+        [
+            {"quoteId": "q-1", "quoteNo": "SBX-1", "name": "Server", "status": "WON", "totalPrice": 1190.0,
+             "validUntil": "2026-01-31T23:59:59+01:00", "lastModified": "2026-01-05T09:00:00Z", "itemCount": 3},
+            {"quoteId": "q-2", "status": "In Verhandlung", "totalPrice": "12,50", "validUntil": "Ende Januar"},
+            {"quoteId": "q-3", "status": "Storniert", "name": "Bad\x00name"},
+            {"quoteNo": "no id"},
+            {"quoteId": "q-1", "status": "DRAFT"},
+            "junk",
+        ]
+    )  # fmt: skip
+    won, progress, unknown = quotes
+    assert (won.status, won.total, won.item_count) == ("WON", Decimal("1190.00"), 3)
+    assert won.valid_until.isoformat() == "2026-01-31T22:59:59"
+    assert won.last_modified.isoformat() == "2026-01-05T09:00:00"
+    assert (progress.status, progress.status_text, progress.total, progress.valid_until) == (
+        "PROGRESS",
+        "In Verhandlung",
+        None,
+        None,
+    )
+    assert (unknown.status, unknown.status_text, unknown.name) == ("", "Storniert", "Badname")
+    assert [reason.split(" ")[0] for quote_id, reason in problems if quote_id == "q-2"] == ["validUntil", "totalPrice"]
+    assert ("q-3", "unknown quote status 'Storniert', kept as written") in problems
+    assert (None, "missing or malformed quoteId None") in problems
+    assert ("q-1", "listed twice; the first entry was kept") in problems
+    assert len(problems) == 6  # and the entry that is no quote at all
+
+
+def test_cart_line_items():
+    items, problems = read_cart_line_items(
+        [
+            {"lineItemId": "L1", "puid": 10000000000, "supplierId": 10000735, "supplierItemId": "PT0000000",
+             "quantity": 2, "customerOrderReference": "00042", "price": 252.94},
+            {"lineItemId": "L2", "puid": "10000001000", "supplierId": "10000050", "supplierItemId": "TD1",
+             "quantity": 0},
+            {"lineItemId": "L3", "supplierId": 10000050, "quantity": 1},
+            {"puid": 1, "supplierId": 2, "quantity": 1},
+        ]
+    )  # fmt: skip
+    assert [(i.itscope_id, i.puid, i.distributor_id, i.sku, i.quantity, i.reference, i.price) for i in items] == [
+        ("L1", "10000000000", "10000735", "PT0000000", 2, "00042", Decimal("252.94"))
+    ]
+    assert [problem[0] for problem in problems] == ["L2", "L3", None]
+    assert "quantity 0 is not positive" in problems[0][1]
