@@ -108,8 +108,9 @@ class Line:
     place senders put them (PRODUCT_ID, the item itself, ITEM_UDX). ``delivery_note_id`` names the delivery an
     invoice line bills, ``corrected_invoice_id`` the invoice a credit note line corrects. ``customer_id`` is the
     CUSTOMER_IDREF of a line for an end customer (licensee), ``product_type`` its PRODUCT_TYPE (``physical``,
-    ``license``, ``service``…). ``agreements`` are its project and special-bid numbers (:class:`Agreement`). ``supplier_item_id`` is
-    the ITscope offer (supplierItem id) a line names as BUYER_PID type="itscope", as ITscope's QUOTATIONs do.
+    ``license``, ``service``…). ``agreements`` are its project and special-bid numbers (:class:`Agreement`).
+    ``supplier_item_id`` is the ITscope offer (supplierItem id) a line names as BUYER_PID type="itscope", as
+    ITscope's QUOTATIONs do.
     """
 
     line_id: str
