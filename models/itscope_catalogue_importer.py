@@ -933,7 +933,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
     @api.model
     def _log_skipped_distributors(self, settings, run, distributor_ids):
         """One note per distributor whose offers were skipped for want of a vendor, once per run."""
-        logged = set((run.error_log or "").splitlines())
+        logged = set((run.note_log or "").splitlines())
         notes = []
         for distributor_id in dict.fromkeys(distributor_ids):
             name = settings.distributor_names.get(distributor_id)

@@ -646,10 +646,10 @@ class TestCatalogueImport(ItscopeCase):
             any(str(i["supplierId"]) == self.unmapped.itscope_id for p in payloads for i in p["supplierItem"])
         )
         run = self._import_export(payloads, batch_size=5)
-        lines = [line for line in run.error_log.splitlines() if line.startswith(self.unmapped.itscope_id + ":")]
+        lines = [line for line in run.note_log.splitlines() if line.startswith(self.unmapped.itscope_id + ":")]
         self.assertEqual(len(lines), 1)
         self.assertIn("KOMSA AG", lines[0])
-        self.assertEqual((run.state, run.error_count), ("done", 0))
+        self.assertEqual((run.state, run.error_count, run.error_log), ("done", 0, False), "a note is no error")
 
     def test_accessories_are_linked_once_they_exist(self):
         payload = next(p for p in self.catalogue.products(1, 200) if p.get("accessory"))
