@@ -124,6 +124,7 @@ class ItscopeProductSearch(models.TransientModel):
         }
         cells = []
         for offer in offers:
+            distributor = distributor_names.get(offer.distributor_id, offer.distributor_id)
             currency = currencies.get(offer.currency)
             if offer.price is None:
                 price = "-"
@@ -133,11 +134,14 @@ class ItscopeProductSearch(models.TransientModel):
                 price = "%s %s" % (formatLang(self.env, float(offer.price), dp="Product Price"), offer.currency or "")
             cells.append(
                 Markup(
-                    '<div class="o_itscope_offer text-nowrap"><span class="fw-bold">%s</span> %s · %s '
-                    '<span class="badge rounded-pill text-bg-%s">%s</span></div>'
+                    '<div class="o_itscope_offer d-flex align-items-center gap-1 overflow-hidden">'
+                    '<span class="fw-bold text-truncate" title="%s">%s</span>'
+                    '<span class="text-nowrap flex-shrink-0">%s · %s</span>'
+                    '<span class="badge rounded-pill flex-shrink-0 text-bg-%s">%s</span></div>'
                 )
                 % (
-                    distributor_names.get(offer.distributor_id, offer.distributor_id),
+                    distributor,
+                    distributor,
                     price,
                     formatLang(self.env, offer.stock, digits=0),
                     _BADGES.get(offer.stock_status, "secondary"),
