@@ -34,6 +34,7 @@
         "wizards/itscope_export_import_views.xml",
         "wizards/itscope_best_source_views.xml",
         "views/itscope_document_views.xml",
+        "views/itscope_quote_views.xml",
         "views/purchase_order_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",

@@ -1,6 +1,7 @@
 from . import account_move
 from . import itscope_api_gate
 from . import itscope_binding_mixin
+from . import itscope_cart
 from . import itscope_catalogue_importer
 from . import itscope_condition
 from . import itscope_customer_account
@@ -19,6 +20,8 @@ from . import itscope_price_refresh
 from . import itscope_product
 from . import itscope_product_seen
 from . import itscope_product_type
+from . import itscope_quote
+from . import itscope_quote_line
 from . import itscope_service
 from . import itscope_share
 from . import itscope_source_watch

@@ -39,6 +39,7 @@ from ..itscope.catalogue_rows import (
     read_changed,
 )
 from ..itscope.exports import iter_export
+from ..itscope.products import read_product
 from ..tools import bulk_sql
 
 BATCH_SIZE = 20000  # products per transaction of an export import
@@ -165,6 +166,25 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         written = importer._write_products(settings, prepared, run)
         importer._link_accessories(puids=list(written))
         self.env.invalidate_all()
+
+    @api.model
+    def _import_by_ids(self, company, puids, run):
+        """Fetch the products ``puids`` from ITscope (50 a call) and import them for ``company`` into ``run``, in the
+        caller's transaction; return ``{puid: Product}`` of the products read. An id ITscope does not know is absent
+        from it; a product that cannot be read is logged on the run with its reason."""
+        with self.env["itscope.service"]._client(company) as client:
+            payloads = list(client.products_by_ids(list(dict.fromkeys(puids))))
+        products = {}
+        for payload in payloads:
+            try:
+                product = read_product(payload)
+            except (ValueError, TypeError, AttributeError) as error:
+                run._add_error(payload.get("puid") if isinstance(payload, dict) else None, str(error))
+                continue
+            products[product.puid] = product
+        if products:
+            self._import_products(company, list(products.values()), run)
+        return products
 
     @api.model
     def _start_export_import(self, company, attachment, full=False, run=None, export=None):

@@ -162,6 +162,7 @@ class ItscopeService(models.AbstractModel):
             ("deals", "itscope.order.exchange", "_sync_deals"),
             ("documents", "itscope.document", "_itscope_fetch_documents"),
             ("prices", "itscope.price.refresh", "_refresh"),
+            ("quotes", "itscope.quote", "_itscope_sync"),
         ]
 
     @api.model

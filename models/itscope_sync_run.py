@@ -17,7 +17,8 @@ _PATH = re.compile(r"(?<![\w/])(?:/[\w.@+-]+){2,}/?")
 
 
 class ItscopeSyncRun(models.Model):
-    """One run of any ITscope sync (master data, catalogue, prices, deals, documents): what it did and what failed.
+    """One run of any ITscope sync (master data, catalogue, prices, deals, documents, quotes): what it did and what
+    failed.
 
     Every sync opens a run before its first request and closes it whatever happens, so no run is ever silent: the
     work itself happens in a savepoint, so a crash rolls the work back but keeps the run, marked failed, with the
@@ -37,6 +38,7 @@ class ItscopeSyncRun(models.Model):
             ("prices", "Prices and stock"),
             ("deals", "Orders"),
             ("documents", "Documents"),
+            ("quotes", "Quotes"),
         ],
         required=True,
         readonly=True,

@@ -104,6 +104,11 @@ class PurchaseOrder(models.Model):
     )
     itscope_tracking_ref = fields.Char(string="Tracking Numbers", compute="_compute_itscope_tracking")
     itscope_tracking_url = fields.Char(string="Tracking Link", compute="_compute_itscope_tracking")
+    itscope_quote_id = fields.Many2one(
+        "itscope.quote", string="ITscope Quote", readonly=True, index="btree_not_null", check_company=True
+    )
+    itscope_cart_id = fields.Char(string="ITscope Cart", readonly=True, copy=False)
+    itscope_cart_link = fields.Char(string="ITscope Cart Link", readonly=True, copy=False)
 
     # ------------------------------------------------------------
     # Compute methods
@@ -312,6 +317,39 @@ class PurchaseOrder(models.Model):
             "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
+        }
+
+    def action_itscope_send_to_cart(self):
+        """Put this RFQ's ITscope products into its ITscope cart (created the first time, refilled afterwards)."""
+        self.ensure_one()
+        message = self.env["itscope.cart"]._send(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Sent to ITscope"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_itscope_optimise_cart(self):
+        """Let ITscope optimise this RFQ's cart and propose the split it found."""
+        self.ensure_one()
+        return self.env["itscope.cart"]._optimise(self)
+
+    def action_itscope_open_cart(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.itscope_cart_link, "target": "new"}
+
+    def action_itscope_open_quote(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "itscope.quote",
+            "res_id": self.itscope_quote_id.id,
+            "view_mode": "form",
         }
 
     def action_itscope_open_deal(self):

@@ -18,7 +18,10 @@ from . import test_api_key_secrecy
 from . import test_company_boundaries
 from . import test_reissued_ids
 from . import test_sync_now
+from . import test_quotes
+from . import test_carts
 from . import test_export_upload
 from . import test_purchaser_language
 from . import test_purchaser_views
+from . import test_quote_cart_tours
 from . import test_purchaser_tours

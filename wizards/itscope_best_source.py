@@ -5,12 +5,20 @@ from odoo.exceptions import UserError
 class ItscopeBestSource(models.TransientModel):
     """Propose, for each line of an RFQ, the cheapest partnered distributor that has the quantity in stock (else the
     one with the best availability), and split the RFQ into one RFQ per distributor on acceptance, since ITscope
-    takes one distributor per order."""
+    takes one distributor per order. The proposal of ITscope's cart optimisation (``itscope.cart``) is shown and
+    accepted here too."""
 
     _name = "itscope.best.source"
     _description = "ITscope Best Source"
 
     purchase_id = fields.Many2one("purchase.order", required=True, readonly=True)
+    proposed_by = fields.Selection(
+        [("odoo", "Best source"), ("itscope_cart", "ITscope cart optimisation")],
+        default="odoo",
+        required=True,
+        readonly=True,
+        help="Who chose the offers: Odoo from the imported offers, or ITscope optimising the RFQ's cart.",
+    )
     line_ids = fields.One2many("itscope.best.source.line", "wizard_id", string="Proposal")
 
     @api.model
