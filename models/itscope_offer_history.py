@@ -10,20 +10,23 @@ class ItscopeOfferHistory(models.Model):
 
     Rows are written by the refresh itself, set-based, in the transaction that changes the offers (one INSERT ...
     SELECT per chunk from the vendor lines it wrote), so history and offers never disagree and an unchanged offer
-    adds no row. They carry no write columns (``_log_access``): nothing edits them, and a narrow row keeps the refresh
-    fast. Each company keeps them for its retention period (``itscope_offer_history_days``); the refresh cron prunes
-    the older ones.
+    adds no row. Each company keeps them for its retention period (``itscope_offer_history_days``); the refresh cron
+    prunes the older ones.
+
+    A refresh can write 100,000 rows at once, so the rows are narrow and the table is this model's own
+    (``_auto = False``, created in :meth:`init`): no write columns (``_log_access``), and no foreign keys, whose
+    checks cost about a second per key and 100,000 rows. What the keys would cascade is done by the unlink of
+    products and vendors (:meth:`_forget`).
     """
 
     _name = "itscope.offer.history"
     _description = "ITscope Offer History"
     _order = "changed_at desc, id desc"
+    _auto = False
     _log_access = False
 
     company_id = fields.Many2one("res.company", required=True, readonly=True)
-    product_tmpl_id = fields.Many2one(
-        "product.template", string="Product", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    product_tmpl_id = fields.Many2one("product.template", string="Product", required=True, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Distributor", readonly=True)
     offer_id = fields.Char(string="ITscope Offer ID", readonly=True)
     changed_at = fields.Datetime(string="Changed", required=True, readonly=True)
@@ -32,8 +35,19 @@ class ItscopeOfferHistory(models.Model):
     available = fields.Boolean(string="Offered on ITscope", readonly=True)
 
     def init(self):
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """CREATE TABLE IF NOT EXISTS itscope_offer_history (
+                       id serial PRIMARY KEY, company_id integer NOT NULL, product_tmpl_id integer NOT NULL,
+                       partner_id integer, offer_id varchar, changed_at timestamp NOT NULL, price numeric,
+                       stock integer, available boolean
+                   )"""
+            )
+        )
+        create_index(cr, "itscope_offer_history_product_tmpl_id_index", self._table, ["product_tmpl_id"])
         # Rows arrive in time order, so a BRIN index finds the old ones to prune at almost no cost per insert.
-        create_index(self.env.cr, "itscope_offer_history_changed_at_brin", self._table, ["changed_at"], method="brin")
+        create_index(cr, "itscope_offer_history_changed_at_brin", self._table, ["changed_at"], method="brin")
 
     @api.model
     def _record(self, company, supplierinfo_ids, at):
@@ -68,3 +82,11 @@ class ItscopeOfferHistory(models.Model):
                     now - timedelta(days=max(company.itscope_offer_history_days, 0)),
                 )
             )
+
+    @api.model
+    def _forget(self, templates=None, partners=None):
+        """Drop the history of the product ``templates`` or the vendors ``partners`` being deleted."""
+        if templates:
+            self.env.cr.execute(SQL("DELETE FROM itscope_offer_history WHERE product_tmpl_id = ANY(%s)", templates.ids))
+        if partners:
+            self.env.cr.execute(SQL("DELETE FROM itscope_offer_history WHERE partner_id = ANY(%s)", partners.ids))

@@ -62,6 +62,15 @@ class ProductTemplate(models.Model):
     ]
 
     # ------------------------------------------------------------
+    # CRUD methods
+    # ------------------------------------------------------------
+
+    def unlink(self):
+        # The offer history has no foreign key to cascade (itscope.offer.history says why).
+        self.env["itscope.offer.history"]._forget(templates=self)
+        return super().unlink()
+
+    # ------------------------------------------------------------
     # Action methods
     # ------------------------------------------------------------
 

@@ -12,6 +12,11 @@ class ResPartner(models.Model):
     itscope_distributor_count = fields.Integer(compute="_compute_itscope_distributor_count")
     itscope_offer_count = fields.Integer(compute="_compute_itscope_offer_count")
 
+    def unlink(self):
+        # The offer history has no foreign key to cascade (itscope.offer.history says why).
+        self.env["itscope.offer.history"]._forget(partners=self)
+        return super().unlink()
+
     def _compute_itscope_distributor_count(self):
         counts = dict(
             self.env["itscope.distributor"]._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"])

@@ -116,6 +116,16 @@ class TestOfferHistory(ItscopeCase):
         self.assertTrue(self.History.search_count([]))
         self.assertFalse(self.History.with_user(user).search_count([]))
 
+    def test_deleting_a_product_or_a_vendor_deletes_its_history(self):
+        _run, added = self._tick_and_refresh()
+        template, partner = added[0].product_tmpl_id, added[-1].partner_id
+        kept = added.filtered(lambda row: row.product_tmpl_id != template and row.partner_id != partner)
+        template.seller_ids.unlink()
+        template.unlink()
+        self.env["product.supplierinfo"].search([("partner_id", "=", partner.id)]).unlink()
+        partner.unlink()
+        self.assertEqual(self.History.search([("id", "in", added.ids)]), kept)
+
 
 def _state(line):
     return line.price, line.itscope_stock, line.itscope_stock_status, line.itscope_availability_date
