@@ -1,4 +1,5 @@
-"""Bounded downloads of product images: media URLs are outside our control, so scheme, type, size and time are capped."""
+"""Bounded downloads of product images: media URLs are outside our control, so scheme, type, size and time are
+capped."""
 
 from urllib.parse import urlsplit
 

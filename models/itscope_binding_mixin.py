@@ -43,7 +43,12 @@ class ItscopeBindingMixin(models.AbstractModel):
             binding = existing.get(record.itscope_id)
             if not binding:
                 to_create.append(
-                    {**vals, **self._itscope_new_vals(record), "company_id": company.id, "itscope_id": record.itscope_id}
+                    {
+                        **vals,
+                        **self._itscope_new_vals(record),
+                        "company_id": company.id,
+                        "itscope_id": record.itscope_id,
+                    }
                 )
             elif binding._itscope_differs(vals):
                 binding.write(vals)

@@ -403,7 +403,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         )
         known = dict(self.env.cr.fetchall())
         changed, unchanged = [], []
-        for payload, digest in zip(payloads, digests):
+        for payload, digest in zip(payloads, digests, strict=False):
             if digest in known:
                 unchanged.append(known[digest])
             else:
@@ -496,7 +496,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         new = [item for item in products if item.product.puid not in existing]
         template_ids = bulk_sql.next_ids(self.env.cr, "product_template_id_seq", len(new))
         variant_ids = bulk_sql.next_ids(self.env.cr, "product_product_id_seq", len(new))
-        for item, template_id, variant_id in zip(new, template_ids, variant_ids):
+        for item, template_id, variant_id in zip(new, template_ids, variant_ids, strict=False):
             existing[item.product.puid] = {"tmpl_id": template_id, "prod_id": variant_id, "is_new": True}
         barcodes = self._free_barcodes(settings, products, existing, problems)
         lines = self._offer_lines(settings, products)
@@ -640,7 +640,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             for ean, *row in cr.fetchall():
                 rows.setdefault(by_ean[ean], (row, "ean"))
         if by_sku:
-            manufacturers, skus = zip(*by_sku)
+            manufacturers, skus = zip(*by_sku, strict=False)
             cr.execute(
                 query(
                     "t.itscope_manufacturer_id, t.itscope_manufacturer_sku",

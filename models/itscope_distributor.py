@@ -203,9 +203,7 @@ class ItscopeDistributor(models.Model):
         partner_model = self.env["res.partner"]
         existing = {
             partner.itscope_supplier_id: partner
-            for partner in partner_model.search(
-                [("itscope_supplier_id", "in", distributors.mapped("itscope_id"))]
-            )
+            for partner in partner_model.search([("itscope_supplier_id", "in", distributors.mapped("itscope_id"))])
         }
         for distributor in distributors:
             partner = existing.get(distributor.itscope_id) or partner_model.create(

@@ -32,8 +32,8 @@ class ItscopeQuoteLine(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     price_unit = fields.Monetary(string="Quoted Price", readonly=True)
     project_id = fields.Char(string="Distributor Project", readonly=True)
-    special_bid_id = fields.Char(string="Special Bid", readonly=True)
-    special_bid_end = fields.Date(string="Special Bid End", readonly=True)
+    special_bid_id = fields.Char(readonly=True)
+    special_bid_end = fields.Date(readonly=True)
     product_id = fields.Many2one("product.product", readonly=True, check_company=True)
     partner_id = fields.Many2one("res.partner", string="Distributor", readonly=True, check_company=True)
     purchase_line_id = fields.Many2one(

@@ -176,7 +176,7 @@ class ItscopeService(models.AbstractModel):
 
     @api.model
     def _request_sync(self, company):
-        """"Sync now": every sync of ``company`` runs in the background, not in the web request that asks for it (with
+        """ "Sync now": every sync of ``company`` runs in the background, not in the web request that asks for it (with
         a large catalogue they take longer than a request may last); the scheduled action is woken at once."""
         company.ensure_one()
         self._check_configured(company)
@@ -190,8 +190,10 @@ class ItscopeService(models.AbstractModel):
         are done; once all are, its request is cleared. Runs in the company's language, as its people read them."""
         companies = self.env["res.company"].sudo().search([("itscope_sync_requested_at", "!=", False)], order="id")
         for company in companies:
-            runs = self.env["itscope.sync.run"].sudo().search(
-                [("company_id", "=", company.id), ("started_at", ">=", company.itscope_sync_requested_at)]
+            runs = (
+                self.env["itscope.sync.run"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("started_at", ">=", company.itscope_sync_requested_at)])
             )
             pending = [(model, method) for kind, model, method in self._syncs() if kind not in runs.mapped("kind")]
             if pending:

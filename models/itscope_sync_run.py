@@ -87,7 +87,7 @@ class ItscopeSyncRun(models.Model):
     failure = fields.Text(readonly=True, help="Why the run as a whole failed.")
     export_attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True, ondelete="set null")
     export_id = fields.Many2one(
-        "itscope.export", string="Export", readonly=True, ondelete="set null", help="The export the file comes from."
+        "itscope.export", readonly=True, ondelete="set null", help="The export the file comes from."
     )
     export_full = fields.Boolean(
         string="Full Export",

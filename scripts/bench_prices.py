@@ -78,9 +78,11 @@ def run(odoo, Registry, count):
             company = env.company
             batch = products[start : start + IMPORT_BATCH]
             run = env["itscope.sync.run"]._run(
-                company, "catalogue", lambda run, batch=batch: env["itscope.catalogue.importer"]._import_products(
+                company,
+                "catalogue",
+                lambda run, env=env, company=company, batch=batch: env["itscope.catalogue.importer"]._import_products(
                     company, batch, run
-                )
+                ),
             )
             assert run.state == "done", run.failure or run.error_log
     report["import_s"] = time.perf_counter() - started
@@ -215,7 +217,7 @@ def grouped_orm_writes(odoo, registry, update):
                 )
                 groups[values].append(line_ids[offer.offer_id])
         for values, ids in groups.items():
-            lines.browse(ids).write(dict(zip(OFFER_STATE, values)))
+            lines.browse(ids).write(dict(zip(OFFER_STATE, values, strict=False)))
         env.flush_all()
         cr.commit()
         return time.perf_counter() - started, len(groups)

@@ -158,7 +158,7 @@ class TestCatalogueImport(ItscopeCase):
             [records.ids],
         )
         names = [column.name for column in self.env.cr.description]
-        return [dict(zip(names, row)) for row in self.env.cr.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in self.env.cr.fetchall()]
 
     def _columns_set(self, records):
         """The columns the rows of ``records`` have a value in (ITscope's own left out)."""
@@ -223,7 +223,7 @@ class TestCatalogueImport(ItscopeCase):
         ]
         sellers = template.seller_ids.sorted("sequence")
         self.assertEqual(sellers.mapped("itscope_offer_id"), [offer.offer_id for offer in expected])
-        for seller, offer in zip(sellers, expected):
+        for seller, offer in zip(sellers, expected, strict=False):
             distributor = self.Distributor.search([("itscope_id", "=", offer.distributor_id)])
             self.assertRecordValues(
                 seller,

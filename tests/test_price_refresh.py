@@ -351,7 +351,9 @@ class TestPriceRefresh(ItscopeCase):
         del self.sandbox.log[:]
         action = order.with_user(buyer).action_itscope_check_now()
         expected = self._expected()
-        for line, offer in zip(order.order_line.filtered(lambda line: not line.itscope_is_shipping), offers):
+        for line, offer in zip(
+            order.order_line.filtered(lambda line: not line.itscope_is_shipping), offers, strict=False
+        ):
             self.assertEqual(line.price_unit, expected[offer.itscope_offer_id][0])
             self.assertEqual(self._state(offer)[offer.itscope_offer_id], expected[offer.itscope_offer_id])
             self.assertIn(line.product_id.display_name, action["params"]["message"])

@@ -118,7 +118,7 @@ class _Reader:
         self.warnings = []
         self.records_left = MAX_RECORDS
 
-    def read(self):
+    def read(self):  # pylint: disable=method-required-super (a reader class, not an Odoo model)
         if len(self.items) > MAX_ITEMS:
             raise ItscopeDocumentError(
                 "The %s has %d items; documents with more than %d are refused."

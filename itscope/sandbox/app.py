@@ -270,7 +270,13 @@ def _control_limits(sandbox, request):
     with sandbox._lock:
         if request.method == "POST":
             for key, value in request.get_json().items():
-                if not hasattr(sandbox.config, key) or key in ("account_id", "api_key", "products", "seed", "public_url"):
+                if not hasattr(sandbox.config, key) or key in (
+                    "account_id",
+                    "api_key",
+                    "products",
+                    "seed",
+                    "public_url",
+                ):
                     return text_error(400, "Unknown limit %r" % key)
                 setattr(sandbox.config, key, value)
         elif request.method == "DELETE":

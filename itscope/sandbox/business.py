@@ -292,9 +292,7 @@ def _checked_order(data):
         if line.quantity is None or line.quantity <= 0:
             raise _Refused("Line %s: the QUANTITY must be positive." % line.line_id)
     if order.totals.item_count != len(order.lines):
-        raise _Refused(
-            "TOTAL_ITEM_NUM is %s but the ORDER has %d lines." % (order.totals.item_count, len(order.lines))
-        )
+        raise _Refused("TOTAL_ITEM_NUM is %s but the ORDER has %d lines." % (order.totals.item_count, len(order.lines)))
     lines_total = sum((line.amount or Decimal(0) for line in order.lines), Decimal(0))
     if order.totals.total is not None and order.totals.total != lines_total:
         raise _Refused(
@@ -393,7 +391,9 @@ class _DealPlan:
             else:
                 first[line.line_id] = line.quantity
         shipments = [
-            (after, quantities) for after, quantities in zip(SHIP_AFTER, (first, rest)) if any(quantities.values())
+            (after, quantities)
+            for after, quantities in zip(SHIP_AFTER, (first, rest), strict=False)
+            if any(quantities.values())
         ]
         events, shipped = [], {}
         for number, (after, quantities) in enumerate(shipments, start=1):

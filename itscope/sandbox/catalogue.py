@@ -121,20 +121,58 @@ _BEST_OFFER_FIELDS = (
 
 _Distributor = namedtuple("_Distributor", "id name street zip city sku_prefix customer_number order_number weee")
 _DISTRIBUTORS = (
-    _Distributor(10000027, "ALSO Deutschland GmbH", "Lange Straße 12", "59494", "Soest", "AL", "448812", None,
-                 "DE 11784633"),
-    _Distributor(10000041, "Ingram Micro Distribution GmbH", "Am Messeplatz 3", "85609", "Aschheim", "IM", "2093114",
-                 "2093114-EDI", "DE 12955027"),
-    _Distributor(10000050, "TD SYNNEX Germany GmbH & Co. OHG", "Parkring 20", "85748", "Garching", "TD", "55012",
-                 None, "DE 15338241"),
-    _Distributor(10000312, "api Computerhandels GmbH", "Gewerbestraße 4", "52499", "Baesweiler", "API", None, None,
-                 None),
+    _Distributor(
+        10000027, "ALSO Deutschland GmbH", "Lange Straße 12", "59494", "Soest", "AL", "448812", None, "DE 11784633"
+    ),
+    _Distributor(
+        10000041,
+        "Ingram Micro Distribution GmbH",
+        "Am Messeplatz 3",
+        "85609",
+        "Aschheim",
+        "IM",
+        "2093114",
+        "2093114-EDI",
+        "DE 12955027",
+    ),
+    _Distributor(
+        10000050,
+        "TD SYNNEX Germany GmbH & Co. OHG",
+        "Parkring 20",
+        "85748",
+        "Garching",
+        "TD",
+        "55012",
+        None,
+        "DE 15338241",
+    ),
+    _Distributor(
+        10000312, "api Computerhandels GmbH", "Gewerbestraße 4", "52499", "Baesweiler", "API", None, None, None
+    ),
     _Distributor(10000187, "Wortmann AG", "Industriering 20", "32609", "Hüllhorst", "WO", None, None, "DE 41733985"),
-    _Distributor(10000498, "Siewert & Kau Computertechnik GmbH", "Am Wasserturm 12", "50126", "Bergheim", "SK",
-                 "K-77120", "B-77120", None),
+    _Distributor(
+        10000498,
+        "Siewert & Kau Computertechnik GmbH",
+        "Am Wasserturm 12",
+        "50126",
+        "Bergheim",
+        "SK",
+        "K-77120",
+        "B-77120",
+        None,
+    ),
     _Distributor(10000611, "KOMSA AG", "Am Park 1", "09232", "Hartmannsdorf", "KO", None, None, "DE 60452317"),
-    _Distributor(PARTNER_TEST_ID, "ITscope Partner-Test", "Ludwig-Erhard-Allee 20", "76131", "Karlsruhe", "PT",
-                 "TEST-4711", None, None),
+    _Distributor(
+        PARTNER_TEST_ID,
+        "ITscope Partner-Test",
+        "Ludwig-Erhard-Allee 20",
+        "76131",
+        "Karlsruhe",
+        "PT",
+        "TEST-4711",
+        None,
+        None,
+    ),
 )
 
 _Manufacturer = namedtuple("_Manufacturer", "id name short groups gs1 city country")
@@ -209,26 +247,50 @@ _ATTRIBUTE_TYPES = {
         _AttributeType(501, "Bildschirmdiagonale", 50, "Display", _numbers('"', 11, 13.3, 14, 15.6, 16, 17.3)),
         _AttributeType(502, "Bildschirmdiagonale", 50, "Display", _numbers('"', 23.8, 27, 31.5, 34, 43, 55, 65)),
         _AttributeType(503, "Arbeitsspeicher", 51, "Speicher", _numbers("GB", 4, 8, 16, 32, 64, 128)),
-        _AttributeType(504, "Prozessor", 52, "Prozessor", _texts(
-            "Intel Core i5", "Intel Core i7", "Intel Core Ultra 7", "AMD Ryzen 5", "AMD Ryzen 7", "Intel Xeon Silver")),
+        _AttributeType(
+            504,
+            "Prozessor",
+            52,
+            "Prozessor",
+            _texts(
+                "Intel Core i5",
+                "Intel Core i7",
+                "Intel Core Ultra 7",
+                "AMD Ryzen 5",
+                "AMD Ryzen 7",
+                "Intel Xeon Silver",
+            ),
+        ),
         _AttributeType(505, "Speicherkapazität", 51, "Speicher", _numbers("GB", 128, 256, 512, 1000, 2000, 4000, 8000)),
-        _AttributeType(506, "Bauform", 53, "Gehäuse", _texts(
-            "Tower", "Mini-Tower", "Small Form Factor", "Rack 1U", "Rack 2U")),
+        _AttributeType(
+            506, "Bauform", 53, "Gehäuse", _texts("Tower", "Mini-Tower", "Small Form Factor", "Rack 1U", "Rack 2U")
+        ),
         _AttributeType(507, "Farbe", 53, "Gehäuse", _texts("Schwarz", "Silber", "Weiß", "Grau", "Blau")),
-        _AttributeType(508, "Auflösung", 50, "Display", _texts(
-            "1920 x 1080", "1920 x 1200", "2560 x 1440", "3840 x 2160", "5120 x 1440")),
+        _AttributeType(
+            508,
+            "Auflösung",
+            50,
+            "Display",
+            _texts("1920 x 1080", "1920 x 1200", "2560 x 1440", "3840 x 2160", "5120 x 1440"),
+        ),
         _AttributeType(509, "Panel-Typ", 50, "Display", _texts("IPS", "VA", "TN", "OLED")),
         _AttributeType(510, "Helligkeit", 50, "Display", _numbers("ANSI-Lumen", 3000, 3600, 4000, 5000, 6000)),
         _AttributeType(511, "Helligkeit", 50, "Display", _numbers("cd/m²", 350, 400, 500, 700)),
-        _AttributeType(512, "Schnittstelle", 54, "Anschlüsse", _texts(
-            "SATA 6Gb/s", "NVMe PCIe 4.0", "NVMe PCIe 5.0", "SAS 12Gb/s", "USB 3.2 Gen 1", "USB-C")),
+        _AttributeType(
+            512,
+            "Schnittstelle",
+            54,
+            "Anschlüsse",
+            _texts("SATA 6Gb/s", "NVMe PCIe 4.0", "NVMe PCIe 5.0", "SAS 12Gb/s", "USB 3.2 Gen 1", "USB-C"),
+        ),
         _AttributeType(513, "Formfaktor", 53, "Gehäuse", _texts('2.5"', '3.5"', "M.2 2280", "M.2 2242")),
         _AttributeType(514, "Speichertyp", 51, "Speicher", _texts("DDR4", "DDR5", "LPDDR5")),
         _AttributeType(515, "Laufwerksschächte", 53, "Gehäuse", _numbers("Schächte", 2, 4, 6, 8, 12)),
         _AttributeType(516, "Anzahl Ports", 54, "Anschlüsse", _numbers("Ports", 5, 8, 16, 24, 48)),
         _AttributeType(517, "Übertragungsrate", 55, "Netzwerk", _numbers("Gbit/s", 1, 2.5, 10, 25)),
-        _AttributeType(518, "Management", 55, "Netzwerk", _texts(
-            "Unmanaged", "Smart Managed", "Managed L2", "Managed L3")),
+        _AttributeType(
+            518, "Management", 55, "Netzwerk", _texts("Unmanaged", "Smart Managed", "Managed L2", "Managed L3")
+        ),
         _AttributeType(519, "WLAN-Standard", 55, "Netzwerk", _texts("Wi-Fi 5", "Wi-Fi 6", "Wi-Fi 6E", "Wi-Fi 7")),
         _AttributeType(520, "Power over Ethernet", 55, "Netzwerk", _texts("nein", "PoE", "PoE+", "PoE++")),
         _AttributeType(521, "Firewall-Durchsatz", 55, "Netzwerk", _numbers("Gbit/s", 1, 3, 5, 10, 20)),
@@ -240,11 +302,17 @@ _ATTRIBUTE_TYPES = {
         _AttributeType(527, "Max. Papierformat", 57, "Druck", _texts("A4", "A3")),
         _AttributeType(528, "Scan-Auflösung", 57, "Druck", _numbers("dpi", 600, 1200, 2400, 4800)),
         _AttributeType(529, "Reichweite", 57, "Druck", _numbers("Seiten", 1000, 2500, 5000, 10000, 20000)),
-        _AttributeType(530, "Farbe der Kartusche", 57, "Druck", _texts(
-            "Schwarz", "Cyan", "Magenta", "Gelb", "Multipack")),
+        _AttributeType(
+            530, "Farbe der Kartusche", 57, "Druck", _texts("Schwarz", "Cyan", "Magenta", "Gelb", "Multipack")
+        ),
         _AttributeType(531, "Anschlusstechnik", 54, "Anschlüsse", _texts("USB", "Bluetooth", "Funk 2.4 GHz", "USB-C")),
-        _AttributeType(532, "Tastaturlayout", 58, "Eingabe", _texts(
-            "Deutsch (QWERTZ)", "US (QWERTY)", "Schweiz (QWERTZ)", "Frankreich (AZERTY)")),
+        _AttributeType(
+            532,
+            "Tastaturlayout",
+            58,
+            "Eingabe",
+            _texts("Deutsch (QWERTZ)", "US (QWERTY)", "Schweiz (QWERTZ)", "Frankreich (AZERTY)"),
+        ),
         _AttributeType(533, "Bauform", 58, "Eingabe", _texts("On-Ear", "Over-Ear", "In-Ear", "Mono")),
         _AttributeType(534, "Material", 53, "Gehäuse", _texts("Nylon", "Polyester", "Leder")),
         _AttributeType(535, "Leistungsabgabe", 56, "Stromversorgung", _numbers("W", 65, 90, 100, 135, 180)),
@@ -256,8 +324,9 @@ _ATTRIBUTE_TYPES = {
         _AttributeType(541, "Lizenztyp", 59, "Lizenz", _texts("Vollversion", "Upgrade", "Abonnement")),
         _AttributeType(542, "Laufzeit", 59, "Lizenz", _numbers("Jahre", 1, 3, 5)),
         _AttributeType(543, "Anzahl Lizenzen", 59, "Lizenz", _numbers("Benutzer", 1, 5, 10, 25)),
-        _AttributeType(544, "Service-Level", 59, "Lizenz", _texts(
-            "Next Business Day", "4h vor Ort", "Pick-up & Return")),
+        _AttributeType(
+            544, "Service-Level", 59, "Lizenz", _texts("Next Business Day", "4h vor Ort", "Pick-up & Return")
+        ),
     )
 }
 
@@ -296,45 +365,81 @@ _PRODUCT_TYPES = tuple(
         (1006, "PCN", "Thin Clients", "Thin Client", (504, 503, 505), 250, 700, 1.0, 2.5, "84714100", _PHYSICAL),
         (1101, "MON", "Monitore", "Monitor", (502, 508, 509), 110, 1500, 3.5, 12.0, "85285210", _PHYSICAL),
         (1102, "MON", "Projektoren", "Projektor", (510, 508, 538), 400, 3000, 2.5, 8.0, "85286200", _PHYSICAL),
-        (1103, "MON", "Large-Format-Displays", "Display", (502, 508, 511), 900, 6000, 15, 45, "85285900",
-         _PHYSICAL),
+        (1103, "MON", "Large-Format-Displays", "Display", (502, 508, 511), 900, 6000, 15, 45, "85285900", _PHYSICAL),
         (1201, "SPE", "Festplatten", "Festplatte", (505, 512, 513), 60, 600, 0.1, 0.8, "84717050", _PHYSICAL),
         (1202, "SPE", "SSDs", "SSD", (505, 512, 513), 40, 900, 0.02, 0.1, "84717050", _PHYSICAL),
         (1203, "SPE", "USB-Sticks", "USB-Stick", (505, 512, 507), 6, 80, 0.01, 0.05, "85235110", _PHYSICAL),
-        (1204, "SPE", "Speichermodule", "Speichermodul", (503, 514, 539), 25, 600, 0.02, 0.1, "84733020",
-         _PHYSICAL),
+        (1204, "SPE", "Speichermodule", "Speichermodul", (503, 514, 539), 25, 600, 0.02, 0.1, "84733020", _PHYSICAL),
         (1205, "SPE", "NAS-Systeme", "NAS", (515, 505, 517), 180, 2500, 2.0, 12.0, "84717098", _PHYSICAL),
         (1301, "NET", "Switches", "Switch", (516, 517, 518), 40, 6000, 0.5, 6.0, "85176200", _PHYSICAL),
         (1302, "NET", "Router", "Router", (516, 517, 519), 60, 1500, 0.3, 3.0, "85176200", _PHYSICAL),
-        (1303, "NET", "WLAN Access Points", "Access Point", (519, 517, 520), 80, 900, 0.3, 1.2, "85176200",
-         _PHYSICAL),
+        (1303, "NET", "WLAN Access Points", "Access Point", (519, 517, 520), 80, 900, 0.3, 1.2, "85176200", _PHYSICAL),
         (1304, "NET", "Firewalls", "Firewall", (521, 516, 506), 300, 8000, 1.0, 9.0, "85176200", _PHYSICAL),
         (1305, "NET", "Netzwerkkabel", "Patchkabel", (522, 523, 507), 3, 40, 0.02, 0.4, "85444290", _PHYSICAL),
         (1306, "NET", "USV-Anlagen", "USV", (524, 506, 516), 90, 3000, 5.0, 40.0, "85044030", _PHYSICAL),
-        (1401, "DRU", "Laserdrucker", "Laserdrucker", (525, 526, 527), 120, 2500, 7.0, 40.0, "84433210",
-         _PHYSICAL),
-        (1402, "DRU", "Tintenstrahldrucker", "Tintenstrahldrucker", (525, 526, 527), 60, 700, 4.0, 12.0,
-         "84433210", _PHYSICAL),
-        (1403, "DRU", "Multifunktionsgeräte", "Multifunktionsgerät", (525, 526, 528), 150, 3000, 8.0, 50.0,
-         "84433100", _PHYSICAL),
+        (1401, "DRU", "Laserdrucker", "Laserdrucker", (525, 526, 527), 120, 2500, 7.0, 40.0, "84433210", _PHYSICAL),
+        (
+            1402,
+            "DRU",
+            "Tintenstrahldrucker",
+            "Tintenstrahldrucker",
+            (525, 526, 527),
+            60,
+            700,
+            4.0,
+            12.0,
+            "84433210",
+            _PHYSICAL,
+        ),
+        (
+            1403,
+            "DRU",
+            "Multifunktionsgeräte",
+            "Multifunktionsgerät",
+            (525, 526, 528),
+            150,
+            3000,
+            8.0,
+            50.0,
+            "84433100",
+            _PHYSICAL,
+        ),
         (1404, "DRU", "Scanner", "Scanner", (528, 527, 531), 90, 1500, 1.5, 8.0, "84716070", _PHYSICAL),
         (1405, "DRU", "Toner", "Toner", (530, 529, 525), 20, 300, 0.4, 1.5, "84439990", _PHYSICAL),
-        (1406, "DRU", "Tintenpatronen", "Tintenpatrone", (530, 529, 525), 8, 90, 0.03, 0.2, "84439990",
-         _PHYSICAL),
+        (1406, "DRU", "Tintenpatronen", "Tintenpatrone", (530, 529, 525), 8, 90, 0.03, 0.2, "84439990", _PHYSICAL),
         (1501, "ZUB", "Mäuse", "Maus", (531, 507, 540), 8, 120, 0.05, 0.2, "84716070", _PHYSICAL),
         (1502, "ZUB", "Tastaturen", "Tastatur", (532, 531, 507), 15, 200, 0.4, 1.2, "84716060", _PHYSICAL),
         (1503, "ZUB", "Headsets", "Headset", (533, 531, 507), 20, 350, 0.1, 0.4, "85183000", _PHYSICAL),
-        (1504, "ZUB", "Notebook-Taschen", "Notebooktasche", (501, 507, 534), 15, 150, 0.4, 1.5, "42021291",
-         _PHYSICAL),
-        (1505, "ZUB", "Dockingstations", "Dockingstation", (531, 537, 535), 90, 400, 0.3, 1.0, "84733080",
-         _PHYSICAL),
+        (1504, "ZUB", "Notebook-Taschen", "Notebooktasche", (501, 507, 534), 15, 150, 0.4, 1.5, "42021291", _PHYSICAL),
+        (1505, "ZUB", "Dockingstations", "Dockingstation", (531, 537, 535), 90, 400, 0.3, 1.0, "84733080", _PHYSICAL),
         (1506, "ZUB", "Webcams", "Webcam", (536, 531, 507), 30, 250, 0.1, 0.3, "85258900", _PHYSICAL),
-        (1601, "SOF", "Betriebssysteme", "Betriebssystem", (541, 542, 543), 90, 900, 0, 0, "85238090",
-         ((1, "ESD"), (3, "License"))),
-        (1602, "SOF", "Sicherheitssoftware", "Security Suite", (541, 542, 543), 25, 2000, 0, 0, "85238090",
-         _LICENSE),
-        (1603, "SOF", "Garantieerweiterungen", "Care Pack", (544, 542, 543), 40, 900, 0, 0, "99999999",
-         ((2, "Service"),)),
+        (
+            1601,
+            "SOF",
+            "Betriebssysteme",
+            "Betriebssystem",
+            (541, 542, 543),
+            90,
+            900,
+            0,
+            0,
+            "85238090",
+            ((1, "ESD"), (3, "License")),
+        ),
+        (1602, "SOF", "Sicherheitssoftware", "Security Suite", (541, 542, 543), 25, 2000, 0, 0, "85238090", _LICENSE),
+        (
+            1603,
+            "SOF",
+            "Garantieerweiterungen",
+            "Care Pack",
+            (544, 542, 543),
+            40,
+            900,
+            0,
+            0,
+            "99999999",
+            ((2, "Service"),),
+        ),
     )
 )
 _MODEL_LETTERS = "ABCEGKLMSTVX"
@@ -398,7 +503,9 @@ DATE_FIELDS = frozenset(
 
 # The standardUpdate view: the price and stock fields (digest §4.6), plus what keeps a supplierItem identifiable
 # and valid (its required fields) and the project prices.
-UPDATE_PRODUCT_FIELDS = ("puid",) + PRODUCT_FIELDS[PRODUCT_FIELDS.index("price"):PRODUCT_FIELDS.index("contractTypeId")]
+UPDATE_PRODUCT_FIELDS = ("puid",) + PRODUCT_FIELDS[
+    PRODUCT_FIELDS.index("price") : PRODUCT_FIELDS.index("contractTypeId")
+]
 UPDATE_SUPPLIER_ITEM_FIELDS = (
     "id", "supplierSKU", "supplierId", "supplierName", "conditionId", "conditionName", "eolProduct", "matchQuality",
     "eanValid", "specialOffer", "price", "priceCalc", "currencyCode", "priceCalcVat", "priceLastUpdate",
@@ -562,7 +669,7 @@ class Catalogue:
         ptype = _PRODUCT_TYPES[int(r() * len(_PRODUCT_TYPES))]
         maker = ptype.makers[int(r() * len(ptype.makers))]
         picks = [int(r() * len(attribute.values)) for attribute in ptype.attributes]
-        values = [attribute.values[pick] for attribute, pick in zip(ptype.attributes, picks)]
+        values = [attribute.values[pick] for attribute, pick in zip(ptype.attributes, picks, strict=False)]
         displays = [value[1] for value in values]
         puid = PUID_BASE + index * 1000 + (PLZ_SUFFIX if is_plz else 0)
         sku = _SKU_STYLES[maker.id % len(_SKU_STYLES)] % (maker.short[:2].upper(), _base36(key))
@@ -585,7 +692,10 @@ class Catalogue:
             maker.name,
             ptype.singular,
             model,
-            "; ".join("%s: %s" % (attribute.name, display) for attribute, display in zip(ptype.attributes, displays)),
+            "; ".join(
+                "%s: %s" % (attribute.name, display)
+                for attribute, display in zip(ptype.attributes, displays, strict=False)
+            ),
             sku,
             1 + int(r() * 3),
         )
@@ -644,7 +754,7 @@ class Catalogue:
                 "attributeTypeGroupId": attribute.group_id,
                 "attributeTypeGroupName": attribute.group_name,
             }
-            for rank, (attribute, (value, display)) in enumerate(zip(ptype.attributes, values), start=1)
+            for rank, (attribute, (value, display)) in enumerate(zip(ptype.attributes, values, strict=False), start=1)
         ]
         product["attributeCluster"] = [
             {
@@ -656,7 +766,9 @@ class Catalogue:
                 "name": display,
                 "rank": rank,
             }
-            for rank, (attribute, display, pick) in enumerate(zip(ptype.attributes, displays, picks), start=1)
+            for rank, (attribute, display, pick) in enumerate(
+                zip(ptype.attributes, displays, picks, strict=False), start=1
+            )
         ]
         if index and r() < 0.3:  # accessories are earlier products: they exist in every catalogue this one does
             product["accessory"] = [
@@ -862,7 +974,7 @@ def _key_of_sku(sku, prefix):
     sku = sku.upper()
     if not sku.startswith(prefix):
         return None
-    number = sku[len(prefix):]
+    number = sku[len(prefix) :]
     is_plz = number.startswith("P")
     digits = number[1:] if is_plz else number
     if not digits.isdigit() or len(digits) != (6 if is_plz else 7):

@@ -192,9 +192,7 @@ def control_rules():
 
 
 # A 1x1 transparent PNG: the sandbox's stand-in for every product image.
-_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
-)
+_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 
 
 def _media(sandbox, request, name):
@@ -309,7 +307,7 @@ def _search(sandbox, request, filter_text, view, output):
         raise BadRequest("page counts from 1")
     catalogue = cat.catalogue_for(sandbox)
     puids = catalogue.search(criteria, sort, plz=_flag(request, "plzproducts"))
-    page_puids = puids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    page_puids = puids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return _products_answer(sandbox, output, view, [catalogue.product(puid) for puid in page_puids])
 
 
@@ -539,7 +537,7 @@ class _Sink(io.RawIOBase):
     def writable(self):
         return True
 
-    def write(self, data):
+    def write(self, data):  # pylint: disable=method-required-super (a raw stream, not an Odoo model)
         self._chunks.append(bytes(data))
         return len(data)
 

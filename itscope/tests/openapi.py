@@ -23,7 +23,7 @@ SHARED = pathlib.Path(__file__).resolve().parents[2].parent / "shared"
 SPEC = SHARED / "itscope" / "openapi-2.1.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spec():
     return json.loads(SPEC.read_text(encoding="utf-8"))
 

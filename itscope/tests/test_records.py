@@ -17,14 +17,23 @@ from itscope.records import (
 def test_distributors_partnership_and_order_account_fallback():
     records, problems = read_distributors(
         [
-            {"name": "ALSO", "city": "Soest", "supplier": {"id": 10000027, "name": "ALSO", "customerAccountNumber": "4711"}},
+            {
+                "name": "ALSO",
+                "city": "Soest",
+                "supplier": {"id": 10000027, "name": "ALSO", "customerAccountNumber": "4711"},
+            },
             {"supplier": {"id": "10000041", "name": "Ingram", "customerAccountNumber": "1", "orderAccountNumber": "9"}},
             {"supplier": {"id": 10000735, "name": "ITscope Partner-Test", "deeplink": "https://x"}},
         ]
     )
     assert problems == []
     also, ingram, partner_test = records
-    assert (also.itscope_id, also.partnered, also.order_account_number, also.city) == ("10000027", True, "4711", "Soest")
+    assert (also.itscope_id, also.partnered, also.order_account_number, also.city) == (
+        "10000027",
+        True,
+        "4711",
+        "Soest",
+    )
     assert ingram.order_account_number == "9"
     assert not partner_test.partnered and partner_test.order_account_number == ""
 

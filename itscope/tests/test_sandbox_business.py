@@ -484,7 +484,9 @@ def test_quotes_and_their_quotation_documents(api, sandbox):
         assert validate(document.content, XSD_DIR) == []
     quotation = parse_document(document.content)
     assert (quotation.type, quotation.document_id, len(quotation.lines)) == (
-        "QUOTATION", won[0]["quoteNo"], won[0]["itemCount"]
+        "QUOTATION",
+        won[0]["quoteNo"],
+        won[0]["itemCount"],
     )
     catalogue = catalogue_for(sandbox[0])
     for line in quotation.lines:

@@ -235,7 +235,7 @@ def test_same_seed_same_catalogue_other_seed_another(api):
     # Image URLs name the serving sandbox's own port; everything else is the same.
     own_host, twin_host = api.base_url.split("/2.1")[0], twin_url.split("/2.1")[0]
     assert json.loads(json.dumps(twin).replace(twin_host, own_host)) == mine
-    names = [(a["productName"], b["productName"]) for a, b in zip(mine["product"], other["product"])]
+    names = [(a["productName"], b["productName"]) for a, b in zip(mine["product"], other["product"], strict=False)]
     assert sum(a != b for a, b in names) > len(names) * 0.9
 
 
@@ -441,7 +441,7 @@ def test_csv_export_is_a_zip_of_one_csv_per_element(api, products, view):
     header, *lines = rows["product.csv"]
     assert header == list(cat.PRODUCT_FIELDS if view == "standard" else cat.UPDATE_PRODUCT_FIELDS)
     assert [int(line[0]) for line in lines] == [p["puid"] for p in products[10:130]]
-    first = dict(zip(header, lines[0]))
+    first = dict(zip(header, lines[0], strict=False))
     assert first["price"] == repr(products[10]["price"])
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", first["priceLastUpdate"])
 
@@ -452,7 +452,7 @@ def test_csv_export_is_a_zip_of_one_csv_per_element(api, products, view):
     assert len(lines) == len(_offers_of(products[10:130]))
     assert {line[header.index("eolProduct")] for line in lines} == {"true", "false"}
     if view == "standard":
-        names = [dict(zip(header, line))["productName"] for line in lines]
+        names = [dict(zip(header, line, strict=False))["productName"] for line in lines]
         assert any('"' in name for name in names)  # quoted where needed, read back intact
         assert tables["product.csv"].count('"') > 0 and not tables["product.csv"].startswith('"')
 
@@ -529,9 +529,10 @@ def test_a_tick_changes_price_or_stock_of_about_a_tenth_of_the_offers():
             assert price_changed != stock_changed, offer_id  # one of the two, and it shows
             stamp = new["priceLastUpdate"] if price_changed else new["lastStockUpdate"]
             assert stamp >= ticked_at
-            assert new["priceLastUpdate" if stock_changed else "lastStockUpdate"] == old[
-                "priceLastUpdate" if stock_changed else "lastStockUpdate"
-            ]
+            assert (
+                new["priceLastUpdate" if stock_changed else "lastStockUpdate"]
+                == old["priceLastUpdate" if stock_changed else "lastStockUpdate"]
+            )
 
         product = next(p for p in update if any(i["id"] in changed for i in p["supplierItem"]))
         realtime = api.json("products/id/%d/standardUpdate.json" % product["puid"], realtime="true")
