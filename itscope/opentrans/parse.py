@@ -118,7 +118,8 @@ class _Reader:
         self.warnings = []
         self.records_left = MAX_RECORDS
 
-    def read(self):  # pylint: disable=method-required-super (a reader class, not an Odoo model)
+    # A reader class, not an Odoo model: no super() to call.
+    def read(self):  # pylint: disable=method-required-super
         if len(self.items) > MAX_ITEMS:
             raise ItscopeDocumentError(
                 "The %s has %d items; documents with more than %d are refused."

@@ -537,7 +537,8 @@ class _Sink(io.RawIOBase):
     def writable(self):
         return True
 
-    def write(self, data):  # pylint: disable=method-required-super (a raw stream, not an Odoo model)
+    # A raw stream, not an Odoo model: no super() to call.
+    def write(self, data):  # pylint: disable=method-required-super
         self._chunks.append(bytes(data))
         return len(data)
 
