@@ -627,6 +627,36 @@ class TestCatalogueImport(ItscopeCase):
         self.assertIn("123: cut off", run.error_log)
         self.assertEqual(run.export_position, len(payloads))
 
+    def test_one_hostile_offer_value_costs_that_offer_only(self):
+        """Issue 16: five products, the fifth's offer carrying one value ITscope should never send. The other four
+        import whole, the fifth without that offer, and the run names the offer and says why; nothing rolls back."""
+        hostile = [
+            ("price", "1e30"),
+            ("price", "1e5000"),
+            ("stock", "Infinity"),
+            ("stock", "99999999999"),
+            ("priceLastUpdate", "0001-01-01T00:00:00+01:00"),
+            ("lastStockUpdate", "9999-12-31T23:59:59-05:00"),
+        ]
+        for index, (key, value) in enumerate(hostile):
+            with self.subTest(key=key, value=value):
+                payloads = self._payloads(200 + 5 * index, 205 + 5 * index)
+                bad_offer = self._imported_offers(payloads[4])[0]
+                bad_offer[key] = value
+                run = self._import_export(payloads, full=False, batch_size=5)
+                self.assertEqual((run.state, run.created_count, run.error_count), ("partial", 5, 1), run.error_log)
+                self.assertIn(
+                    "%s: an offer of product %s was not read" % (bad_offer["id"], payloads[4]["puid"]), run.error_log
+                )
+                for payload in payloads[:4]:
+                    self.assertEqual(
+                        sorted(self._template(payload).seller_ids.mapped("itscope_offer_id")),
+                        sorted(str(offer["id"]) for offer in self._imported_offers(payload)),
+                    )
+                self.assertNotIn(
+                    str(bad_offer["id"]), self._template(payloads[4]).seller_ids.mapped("itscope_offer_id")
+                )
+
     def test_an_interactive_import_logs_the_offers_it_could_not_read(self):
         payload = copy.deepcopy(self._payload_with_offer(160))
         good = self._imported_offers(payload)[0]
