@@ -153,7 +153,7 @@ class ItscopeQuote(models.Model):
         self.ensure_one()
         outcome = {}
         run = self.env["itscope.sync.run"]._run(
-            self.company_id, "quotes", lambda run: outcome.update(self._itscope_create_rfqs(run))
+            self.company_id, "quotes", lambda run: outcome.update(self._itscope_create_rfqs(run)), source="quote"
         )
         if run.state == "failed":
             raise UserError(run.failure)
