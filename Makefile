@@ -17,15 +17,22 @@ readme:  ## regenerate README.rst and static/description/index.html from the rea
 	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && exec "$$ODOO_PYTHON" scripts/gen_readme.py'
 
 N ?= 10000
+FORMAT ?= csv
 
 .PHONY: bench
 
-bench:  ## catalogue import benchmark: N new products with 3 offers each, vs base_import, then unchanged (README)
+bench:  ## catalogue import benchmark: an export of N products with 3 offers each in FORMAT (csv, json or xml), vs base_import, then unchanged, then 10% changed (README)
 	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
-		exec "$$ODOO_PYTHON" scripts/bench_import.py --products $(N) --addons-path "$$(odoo_addons_path)"'
+		exec "$$ODOO_PYTHON" scripts/bench_import.py --products $(N) --format $(FORMAT) --addons-path "$$(odoo_addons_path)"'
 
 .PHONY: bench-prices
 
 bench-prices:  ## price refresh benchmark: N offers all changing, refresh writer vs grouped ORM writes, then unchanged (README)
 	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
 		exec "$$ODOO_PYTHON" scripts/bench_prices.py --offers $(N) --addons-path "$$(odoo_addons_path)"'
+
+.PHONY: bench-workers
+
+bench-workers:  ## parallel export import: N new products imported by 1 and by 2 cron workers (README Benchmarks)
+	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && ensure_postgres && \
+		exec "$$ODOO_PYTHON" scripts/bench_workers.py --products $(N) --format $(or $(FORMAT),csv) --addons-path "$$(odoo_addons_path)"'

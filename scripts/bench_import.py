@@ -1,46 +1,54 @@
-"""Catalogue import benchmark (``make bench N=10000``; README.rst "Benchmarks").
+"""Catalogue import benchmark (``make bench N=10000 FORMAT=csv``; README.rst "Benchmarks").
 
 1. Makes sure a template database with the addon installed exists (named after a digest of the addon's code, so a
-   change rebuilds it), clones it into a fresh database, syncs the master data from an in-process sandbox and maps
-   every distributor to a vendor.
-2. Writes an export of N products from the sandbox's catalogue generator as JSON lines, one ``standard`` product
-   per line, handed to the importer as text: it digests each line as it is and decodes only new or changed products.
-   (``itscope.exports`` reads ITscope's own CSV-zip, XML and JSON files into dicts; a dict is digested the same way.)
-   The generator gives 1 to 4 offers a product: each product gets exactly three here (extra offers copy the first
-   one with another distributor, offer id and SKU), and the company takes every condition.
-3. Imports it through the catalogue importer's export path, one transaction per batch as the cron runs it, and checks
-   the counts (N products, 3N vendor price lines).
+   change rebuilds it), clones it into a fresh database (``$ITSCOPE_BENCH_DB``, by default ``itscope_bench``), syncs
+   the master data from an in-process sandbox and maps every distributor to a vendor.
+2. Has the sandbox's export writer (the one its export endpoints use) write an export of N products in ITscope's
+   real layout for FORMAT (``csv``: the tab-separated CSV-zip of linked tables; ``json``: ``{"product": [...]}``
+   with ``supplierItems`` and every scalar a string; ``xml``: ``<products>``), as production delivers them. The
+   generator gives 1 to 4 offers a product: each product gets exactly three here (extra offers copy the first one
+   with another distributor, offer id and SKU), and the company takes every condition. A second file holds the same
+   products with every tenth one changed: in turn the first offer's price, its stock, or the short description.
+3. Imports the file as *Import an Export* does: an attachment in the file store, ``_start_export_import`` (a full
+   export), then the scheduled action's batches, committing after each as the cron runner does; checks the counts
+   (N products, 3N vendor price lines).
 4. Imports min(N, 2000) other products of the same generator through Odoo's own CSV import (``base_import``: name,
    barcode, internal reference and three vendor lines a product, in the UI's batches of 2,000 rows) for the ratio.
-5. Imports the same export again: nothing may be created or updated.
+5. Imports the same file again: nothing may be created or updated. Then the changed file: exactly the changed
+   products are updated, nothing created.
 
-It prints the figures and ends with one line ``RESULT products_per_s=… base_import_per_s=… ratio=…
-unchanged_per_s=… peak_rss_mb=…``. Rates count the whole import, reading and decoding the export file included.
+It prints the figures and ends with one line ``RESULT format=… products_per_s=… base_import_per_s=… ratio=…
+unchanged_per_s=… changed_per_s=… peak_rss_mb=… cpu_python_us=… cpu_postgres_us=…``. Rates count the whole import
+(counting the file's products for the progress, reading and parsing included); the CPU figures are per new product.
 """
 
 import argparse
 import csv
 import hashlib
 import io
-import json
 import os
 import pathlib
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BENCH_DB = "itscope_bench"
+BENCH_DB = os.environ.get("ITSCOPE_BENCH_DB") or "itscope_bench"
 TEMPLATE_PREFIX = "itscope_bench_tpl_"
 BASE_IMPORT_MAX = 2000
 CSV_BATCH_ROWS = 2000  # the import dialog's default batch
+FORMATS = ("csv", "json", "xml")
+CHANGED_EVERY = 10  # every tenth product changes in the second file
+SUFFIXES = {"csv": "zip", "json": "json", "xml": "xml"}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=10000)
+    parser.add_argument("--format", choices=FORMATS, default="csv")
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
@@ -57,12 +65,13 @@ def main():
     registry = Registry(BENCH_DB)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            report = run(odoo, registry, args.products, pathlib.Path(tmp))
+            report = run(odoo, registry, args.products, args.format, pathlib.Path(tmp))
     finally:
         odoo.sql_db.close_all()
         if not args.keep:
             subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
-    print_report(report, args.products)
+            shutil.rmtree(config.filestore(BENCH_DB), ignore_errors=True)
+    print_report(report, args.products, args.format)
 
 
 def ensure_template(addons_path):
@@ -76,7 +85,7 @@ def ensure_template(addons_path):
     databases = names.stdout.split()
     if template not in databases:
         for stale in (name for name in databases if name.startswith(TEMPLATE_PREFIX)):
-            subprocess.run(["dropdb", stale], check=True)
+            subprocess.run(["dropdb", stale], check=False)  # another benchmark may be cloning it right now
         print("Creating the template database %s (the addon installed, no demo data)..." % template, flush=True)
         subprocess.run(
             [sys.executable, "-m", "odoo", "-d", template, "--addons-path", addons_path, "-i", "itscope_connector",
@@ -86,7 +95,7 @@ def ensure_template(addons_path):
     return template
 
 
-def run(odoo, registry, count, tmp):
+def run(odoo, registry, count, form, tmp):
     from odoo.addons.itscope_connector.itscope.sandbox import SandboxConfig, running_sandbox
     from odoo.addons.itscope_connector.itscope.sandbox.catalogue import catalogue_for
 
@@ -106,22 +115,18 @@ def run(odoo, registry, count, tmp):
             master = env["itscope.master.data"]._sync(company)
             assert master.state == "done", master.failure
             env["itscope.distributor"].search([]).action_create_vendor()
+            export_id = env["itscope.export"].create({"name": "Bench", "export_ref": "5a9d1000-c0de-4e57-8a7e-000000000101", "full": True}).id
         catalogue = catalogue_for(sandbox)
 
-    export = tmp / "export.jsonl"
+    export = tmp / ("export." + SUFFIXES[form])
+    changed_export = tmp / ("changed." + SUFFIXES[form])
     started = time.perf_counter()
-    with export.open("w", encoding="utf-8") as out:
-        for product in catalogue.products(0, count):
-            out.write(json.dumps(three_offers(product, catalogue), ensure_ascii=False) + "\n")
+    write_export(catalogue, count, form, export)
     report["export_s"] = time.perf_counter() - started
     report["export_mb"] = export.stat().st_size / 1e6
+    write_export(catalogue, count, form, changed_export, changed=True)
 
-    started = time.perf_counter()
-    for line in read_export(export):
-        json.loads(line)
-    report["decode_s"] = time.perf_counter() - started
-
-    first = import_export(odoo, registry, export)
+    first = import_export(odoo, registry, export, export_id)
     assert (first.created_count, first.updated_count, first.error_count) == (count, 0, 0), first.summary
     report["import_s"] = first.seconds
     report["import_cpu"] = (first.python_cpu, first.postgres_cpu)
@@ -134,11 +139,53 @@ def run(odoo, registry, count, tmp):
     report["base_import_n"] = sample
     report["base_import_s"] = base_import(odoo, registry, catalogue, count, sample)
 
-    second = import_export(odoo, registry, export)
+    second = import_export(odoo, registry, export, export_id)
     assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, count), second.summary
     report["unchanged_s"] = second.seconds
+    report["unchanged_cpu"] = (second.python_cpu, second.postgres_cpu)
+
+    changed = len(range(0, count, CHANGED_EVERY))
+    third = import_export(odoo, registry, changed_export, export_id)
+    assert (third.created_count, third.updated_count, third.unchanged_count, third.error_count) == (
+        0,
+        changed,
+        count - changed,
+        0,
+    ), third.summary
+    report["changed_s"] = third.seconds
+    report["changed_n"] = changed
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
+
+
+def write_export(catalogue, count, form, path, changed=False):
+    """The export of the first ``count`` products with three offers each, written by the sandbox's export writer in
+    ITscope's production layout for ``form``; ``changed``: every CHANGED_EVERY-th product changed (see ``change``)."""
+    from odoo.addons.itscope_connector.itscope.sandbox.products import export_chunks
+
+    products = (three_offers(product, catalogue) for product in catalogue.products(0, count))
+    if changed:
+        products = (
+            change(product, index) if index % CHANGED_EVERY == 0 else product
+            for index, product in enumerate(products)
+        )
+    with path.open("wb") as out:
+        for chunk in export_chunks(form, "standard", products, "production"):
+            out.write(chunk)
+
+
+def change(product, index):
+    """The product with, in turn, its first offer's price, its first offer's stock or its short description changed."""
+    kind = (index // CHANGED_EVERY) % 3
+    if kind == 2:
+        return {**product, "shortDescription": (product.get("shortDescription") or "") + " (neu)"}
+    first = dict(product["supplierItem"][0])
+    if kind == 0:
+        first["price"] = round(first["price"] + 1, 2)
+        first["priceCalc"] = round(first["priceCalc"] + 1, 2)
+    else:
+        first["stock"] = first["stock"] + 7
+    return {**product, "supplierItem": [first, *product["supplierItem"][1:]]}
 
 
 def three_offers(product, catalogue):
@@ -154,12 +201,6 @@ def three_offers(product, catalogue):
         extra["supplierSKU"] = "X%d-%s" % (len(items), items[0]["supplierSKU"])
         items.append(extra)
     return {**product, "supplierItem": items}
-
-
-def read_export(path):
-    """The export's products as JSON texts, streamed line by line (the importer decodes only the changed ones)."""
-    with path.open("rb", buffering=1 << 20) as lines:
-        yield from lines
 
 
 class Outcome:
@@ -180,25 +221,50 @@ def backend_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def import_export(odoo, registry, export):
-    """The export through the importer's export path, committing after each batch as the cron runner does."""
+def import_export(odoo, registry, path, export_id):
+    """The file through *Import an Export*'s path: an attachment in the file store (moved there, not read into
+    memory), ``_start_export_import`` of a full export, and the scheduled action's batches, each committed as the cron
+    runner does. The clock runs from ``_start_export_import`` on."""
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        run = env["itscope.sync.run"].create({"company_id": env.company.id, "kind": "catalogue", "export_full": True})
-        importer = env["itscope.catalogue.importer"]
+        attachment = file_store_attachment(env, path)
         cr.execute("SELECT pg_backend_pid()")
         backend = cr.fetchone()[0]
         cr.commit()
-        payloads = read_export(export)
+        importer = env["itscope.catalogue.importer"]
         started, python_started, postgres_started = time.perf_counter(), time.process_time(), backend_cpu(backend)
+        run = importer._start_export_import(env.company, attachment, full=True, export=env["itscope.export"].browse(export_id))
+        cr.commit()
         while run.state == "running":
-            importer._import_export_batch(run, payloads)
+            importer._cron_itscope_import_exports()
             cr.commit()
+            run.invalidate_recordset()
         seconds = time.perf_counter() - started
         postgres_cpu = backend_cpu(backend)
         if postgres_cpu is not None:
             postgres_cpu -= postgres_started
         return Outcome(run, seconds, time.process_time() - python_started, postgres_cpu)
+
+
+def file_store_attachment(env, path):
+    """An attachment of the file at ``path``, its content moved into the database's file store as Odoo stores it."""
+    digest = hashlib.sha1()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    checksum = digest.hexdigest()
+    store_fname = "%s/%s" % (checksum[:2], checksum)
+    attachments = env["ir.attachment"]
+    full_path = attachments._full_path(store_fname)
+    os.makedirs(os.path.dirname(full_path), exist_ok=True)
+    shutil.copyfile(path, full_path)
+    attachment = attachments.create({"name": path.name, "mimetype": "application/octet-stream"})
+    env.cr.execute(  # create() leaves the storage fields to the content it is given: none here
+        "UPDATE ir_attachment SET store_fname = %s, checksum = %s, file_size = %s WHERE id = %s",
+        (store_fname, checksum, path.stat().st_size, attachment.id),
+    )
+    attachment.invalidate_recordset()
+    return attachment
 
 
 def base_import(odoo, registry, catalogue, offset, count):
@@ -247,14 +313,15 @@ def base_import(odoo, registry, catalogue, offset, count):
     return time.perf_counter() - started
 
 
-def print_report(report, count):
+def print_report(report, count, form):
     rate = count / report["import_s"]
     base_rate = report["base_import_n"] / report["base_import_s"]
     unchanged_rate = count / report["unchanged_s"]
+    changed_rate = count / report["changed_s"]
     base_count = report["base_import_n"]
     print(
-        "Export: %d products with 3 offers each, %.0f MB of JSON lines (written in %.1f s; decoding it all: %.1f s)"
-        % (count, report["export_mb"], report["export_s"], report["decode_s"])
+        "Export: %d products with 3 offers each, %.1f MB of %s in ITscope's production layout (written in %.1f s)"
+        % (count, report["export_mb"], form.upper(), report["export_s"])
     )
     print(
         "Import:          %8.1f s %9.0f products/s  (%d products, %d offers)"
@@ -266,18 +333,34 @@ def print_report(report, count):
     )
     print("Ratio:           %8.1f x" % (rate / base_rate))
     python_cpu, postgres_cpu = report["import_cpu"]
+    cpu = "cpu_python_us=%.0f" % (1e6 * python_cpu / count)
     if postgres_cpu is not None:
         per_product = (python_cpu + postgres_cpu) / count
+        cpu += " cpu_postgres_us=%.0f" % (1e6 * postgres_cpu / count)
         print(
-            "CPU per new product: %.0f us Python (reading, decoding, preparing), %.0f us PostgreSQL (writing): "
+            "CPU per new product: %.0f us Python (reading, parsing, preparing), %.0f us PostgreSQL (writing): "
             "%.0f products/s at most on %d cores"
             % (1e6 * python_cpu / count, 1e6 * postgres_cpu / count, os.cpu_count() / per_product, os.cpu_count())
         )
-    print("Unchanged again: %8.1f s %9.0f products/s" % (report["unchanged_s"], unchanged_rate))
+    python_cpu, postgres_cpu = report["unchanged_cpu"]
+    print(
+        "Unchanged again: %8.1f s %9.0f products/s  (CPU per product: %.1f us Python, %s us PostgreSQL)"
+        % (
+            report["unchanged_s"],
+            unchanged_rate,
+            1e6 * python_cpu / count,
+            "?" if postgres_cpu is None else "%.1f" % (1e6 * postgres_cpu / count),
+        )
+    )
+    print(
+        "10%% changed:     %8.1f s %9.0f products/s  (%d products updated)"
+        % (report["changed_s"], changed_rate, report["changed_n"])
+    )
     print("Peak RSS:        %8.0f MB" % report["peak_rss_mb"])
     print(
-        "RESULT products_per_s=%.0f base_import_per_s=%.1f ratio=%.1f unchanged_per_s=%.0f peak_rss_mb=%.0f"
-        % (rate, base_rate, rate / base_rate, unchanged_rate, report["peak_rss_mb"])
+        "RESULT format=%s products_per_s=%.0f base_import_per_s=%.1f ratio=%.1f unchanged_per_s=%.0f "
+        "changed_per_s=%.0f peak_rss_mb=%.0f %s"
+        % (form, rate, base_rate, rate / base_rate, unchanged_rate, changed_rate, report["peak_rss_mb"], cpu)
     )
 
 
