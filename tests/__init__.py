@@ -26,3 +26,4 @@ from . import test_purchaser_views
 from . import test_quote_cart_tours
 from . import test_purchaser_tours
 from . import test_share_tour
+from . import test_share_language
