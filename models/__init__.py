@@ -7,6 +7,7 @@ from . import itscope_condition
 from . import itscope_customer_account
 from . import itscope_distributor
 from . import itscope_export
+from . import itscope_export_chunk
 from . import itscope_document
 from . import itscope_document_process
 from . import itscope_document_process_dispatchnotification

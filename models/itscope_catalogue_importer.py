@@ -203,7 +203,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             run.write(vals)
         else:
             run = self.env["itscope.sync.run"]._open(company, "catalogue", source="upload", **vals)
-        self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import")._trigger()
+        self._wake_import_workers()  # worker 1 splits a large file into chunks and wakes the others
         return run
 
     @api.model
@@ -255,17 +255,48 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return 0 if run.state == "failed" else read
 
     @api.model
-    def _cron_itscope_import_exports(self):
-        """Advance the oldest running export import by one batch (the cron runner commits and calls again)."""
+    def _cron_itscope_import_exports(self, worker=1):
+        """One step of the running export imports, as cron worker ``worker`` (the cron runner commits and calls again
+        while there is work left).
+
+        Every worker up to the number the system parameter ``itscope_connector.import_workers`` asks for takes steps of
+        the chunked imports (``itscope.export.chunk._advance``). Worker 1 also advances the oldest unchunked import by
+        one batch; before its first batch, an import large enough for several workers is split into chunks instead, and
+        the other workers are woken.
+        """
+        Chunk = self.env["itscope.export.chunk"]
+        workers = Chunk._workers()
+        step = Chunk._advance() if worker <= workers else None
+        if step or worker != 1:
+            self.env["ir.cron"]._notify_progress(done=step[0] if step else 0, remaining=step[1] if step else 0)
+            return
         runs = self.env["itscope.sync.run"].search(
-            [("kind", "=", "catalogue"), ("state", "=", "running"), ("export_attachment_id", "!=", False)],
+            [
+                ("kind", "=", "catalogue"),
+                ("state", "=", "running"),
+                ("export_attachment_id", "!=", False),
+                ("export_chunk_ids", "=", False),
+            ],
             order="id",
         )
         if not runs:
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return
-        read = self._import_export_batch(runs[0])
+        if not runs[0].export_position and Chunk._split(runs[0], workers):
+            self._wake_import_workers(workers)
+            self.env["ir.cron"]._notify_progress(done=1, remaining=len(runs))
+            return
+        read = self._import_export_batch(runs[0], batch_size=BATCH_SIZE)
         self.env["ir.cron"]._notify_progress(done=read or 1, remaining=len(runs) - (runs[0].state != "running"))
+
+    @api.model
+    def _wake_import_workers(self, workers=1):
+        """Trigger the crons of the first ``workers`` import workers."""
+        for worker in range(1, workers + 1):
+            suffix = "" if worker == 1 else "_%s" % worker
+            cron = self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import" + suffix, raise_if_not_found=False)
+            if cron:
+                cron._trigger()
 
     # ------------------------------------------------------------
     # Settings
@@ -447,14 +478,22 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         A full export speaks only for its own products: those its earlier full imports listed. Products of another
         export, or imported by a search, keep their offers; a product another export listed last becomes this
         export's when this one lists it.
+
+        The part run of one chunk of a parallel import only ends its chunk; the run itself ends here once, after its
+        last chunk, with what all its parts listed (``itscope.export.chunk._close``).
         """
+        chunk = self.env["itscope.export.chunk"].sudo().search([("part_run_id", "=", run.id)], limit=1)
+        if chunk:
+            chunk._part_done()
+            return
+        listing_runs = [run.id, *run.export_chunk_ids.part_run_id.ids]
         if run.export_full and run.export_id:
             self.env.flush_all()
             cr = self.env.cr
             seen = SQL(
                 """(SELECT unnest(string_to_array(product_ids, ','))::int AS id
-                      FROM itscope_product_seen WHERE run_id = %s)""",
-                run.id,
+                      FROM itscope_product_seen WHERE run_id = ANY(%s))""",
+                listing_runs,
             )
             unlisted = SQL(
                 """SELECT b.product_tmpl_id FROM itscope_product b
@@ -476,7 +515,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 )
             )
         if run.export_full:
-            self.env.cr.execute(SQL("DELETE FROM itscope_product_seen WHERE run_id = %s", run.id))
+            self.env.cr.execute(SQL("DELETE FROM itscope_product_seen WHERE run_id = ANY(%s)", listing_runs))
         if run.created_count:  # products listing one created in a later batch as accessory
             self._link_accessories()
         run._finish()

@@ -27,3 +27,4 @@ from . import test_quote_cart_tours
 from . import test_purchaser_tours
 from . import test_share_tour
 from . import test_share_language
+from . import test_catalogue_workers

@@ -128,5 +128,14 @@ def refresh_statistics(cr, table, columns):
             table,
         )
     )
-    if cr.fetchone()[0]:
+    if cr.fetchone()[0] and try_lock(cr, "ANALYZE " + table):
         cr.execute(SQL("ANALYZE %s (%s)", SQL.identifier(table), SQL(", ").join(map(SQL.identifier, columns))))
+
+
+def try_lock(cr, name):
+    """Whether this transaction holds (now, or already) the advisory lock ``name``, taken without waiting and kept
+    to its end. Two workers of a parallel import (``itscope.export.chunk``) must not ANALYZE one table at once:
+    ANALYZE's table lock, kept to the end of the transaction, would hold the second worker for the rest of the first
+    one's batch; the second goes on with the statistics it has."""
+    cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", name))
+    return cr.fetchone()[0]
