@@ -28,3 +28,4 @@ from . import test_purchaser_tours
 from . import test_share_tour
 from . import test_share_language
 from . import test_catalogue_workers
+from . import test_i18n_complete
