@@ -15,7 +15,7 @@ import time
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from .exports import BadRow, Notice
+from .exports import BadRow, Notice, RawProduct
 from .products import read_products
 
 # The COPY layouts of the importer's temporary tables. A product row is the matching columns (up to ``barcode``),
@@ -76,15 +76,18 @@ def digest_seed(choices):
 
 
 def payload_digest(seed, payload):
-    """A digest of one product payload and the import settings (``seed``): of its JSON text as it is, or of a dict.
+    """A digest of one product payload and the import settings (``seed``): of the digest of a
+    :class:`~.exports.RawProduct`'s bytes (taken before anything is parsed), of a JSON text as it is, or of a dict.
 
-    It only tells a change from none, so the fastest hash here serves (SHA-1: a fifth of the cost of reading the
-    line). marshal (format 2, which has no object references) serialises a dict of plain values deterministically
-    and several times faster than JSON; other values fall back to ``repr``.
+    It only tells a change from none, so the fastest hash here serves (SHA-1, in hardware on current CPUs). marshal
+    (format 2, which has no object references) serialises a dict of plain values deterministically and several
+    times faster than JSON; other values fall back to ``repr``.
     """
     if isinstance(payload, BadRow):
         return None
-    if isinstance(payload, str):
+    if isinstance(payload, RawProduct):
+        raw = payload.digest()
+    elif isinstance(payload, str):
         raw = payload.encode()
     elif isinstance(payload, bytes):
         raw = payload
@@ -109,6 +112,9 @@ def read_changed(settings, changed):
     prepared, problems, notes = [], [], []
     for payload, digest in changed:
         time.sleep(0)
+        if isinstance(payload, RawProduct):
+            _read_raw(settings, payload, digest, prepared, problems)
+            continue
         if isinstance(payload, Notice):
             notes.append((None, payload.reason))
             continue
@@ -126,6 +132,23 @@ def read_changed(settings, changed):
             else:
                 prepared.append(prepare(settings, product, digest))
     return prepared, problems, notes
+
+
+def _read_raw(settings, payload, digest, prepared, problems):
+    """Parse a raw product and prepare what it holds. When its rows had problems (a broken CSV row of one of its
+    offers, say) it gets no digest, so every import reads it and says them again."""
+    items = payload.parse()
+    if any(isinstance(item, BadRow) for item in items):
+        digest = None
+    for item in items:
+        if isinstance(item, BadRow):
+            problems.append((item.puid, item.reason))
+            continue
+        for product, problem in read_products((item,)):
+            if problem:
+                problems.append(problem)
+            else:
+                prepared.append(prepare(settings, product, digest))
 
 
 def prepare(settings, product, digest):

@@ -25,11 +25,23 @@ delimiter from its header row (tab means no quoting, unless the header itself is
 lists its rows in the order of ``product.csv``; the reader walks them side by side (a merge join), so it never holds
 more than one product's rows. ``Log.csv``, ITscope's own list (``id,cause``) of products it could not export, becomes
 a BadRow per entry.
+
+Raw products. :func:`iter_raw` cuts each product out of the file as its bytes, a :class:`RawProduct` (the JSON
+object's text, the ``<product>`` element, the product's rows across the CSV tables), without parsing it: the importer
+compares the product's digest with the one it stored and parses only new or changed products (``RawProduct.parse``
+gives what the parsing readers give; a product whose bytes are broken is refused there with its reason, and the
+reading goes on). :func:`iter_export` is the same stream with every product parsed, ending at a corrupt product as a
+parser reading the whole file would. Exports in a layout the cutting does not follow (a quoted or UTF-16 CSV export,
+an XML export with a namespace or other elements between its products) are read by the parsing readers
+(:func:`iter_csv_zip`, :func:`iter_xml`, :func:`iter_json`), which yield dicts.
 """
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
+import itertools
 import json
 import lzma
 import re
@@ -185,12 +197,6 @@ def sniff_format(path):
     raise ValueError("The file is neither an ITscope CSV export (a ZIP), nor XML, nor JSON.")
 
 
-def iter_export(path):
-    """Yield product dicts or :class:`BadRow` for every product of the export file at ``path``."""
-    readers = {"csv": iter_csv_zip, "xml": iter_xml, "json": iter_json}
-    return readers[sniff_format(path)](path)
-
-
 def export_refusal(path, patience=100):
     """Why the file at ``path`` is no ITscope export, or None; read only up to its first product (or ``patience``
     entries that are none), so a file can be refused at once, before an import is queued for it. Refused: a file that
@@ -213,13 +219,17 @@ def export_refusal(path, patience=100):
 
 def count_products(path):
     """How many entries an import of the export at ``path`` reads (its products, and its rows that are none), for
-    the import's progress; None when the file cannot be read. A CSV export's product.csv is counted alone, without
-    its linked tables; an XML or JSON export is read through once."""
+    the import's progress; None when the file cannot be read. A CSV export's product.csv is counted alone (its lines),
+    without its linked tables; an XML or JSON export is cut into its products once, none of them parsed."""
     try:
         if sniff_format(path) == "csv":
             with zipfile.ZipFile(path) as archive:
-                return sum(1 for _row in _CsvTable(archive, _CsvExport(archive).members["product"], "product"))
-        return sum(1 for _entry in iter_export(path))
+                info = _CsvExport(archive).members["product"]
+                table = _RawCsvTable(archive, info, "product", "puid")
+                if table.fast:
+                    return table.count_rows()
+                return sum(1 for _row in _CsvTable(archive, info, "product"))
+        return sum(1 for _entry in iter_raw(path))
     except (*_ZIP_ERRORS, KeyError, ValueError, _Unreadable):
         return None
 
@@ -734,3 +744,854 @@ def _encoding(archive, info):
     if _UNDECODABLE.search(text) and not _NOT_ASCII.search(_UNDECODABLE.sub("", text)):
         return "cp1252", "Windows-1252"
     return "utf-8-sig", "UTF-8"
+
+
+# ------------------------------------------------------------
+# Raw products: each product's bytes and their digest, parsed only when asked
+# ------------------------------------------------------------
+
+
+class RawProduct:
+    """One product of an export as the bytes it takes in the file (the JSON object's text, the XML element, the CSV
+    rows of the product across its tables), read without parsing them.
+
+    ``digest()``: the SHA-1 of those bytes and of what else gives them their meaning in this file (the CSV tables'
+    headers and encoding, the XML file's encoding): the same product in the same format has the same digest wherever
+    it stands in the file. ``parse()``: what :func:`iter_export` yields for it, a list of product dicts and
+    :class:`BadRow` (a product whose bytes are broken is refused with its reason, and the others go on).
+    """
+
+    __slots__ = ("raw", "_context", "_parser", "_where")
+
+    def __init__(self, raw, context, parser, where):
+        self.raw = raw
+        self._context = context  # a sha1 object fed with the file's context, or None
+        self._parser = parser
+        self._where = where
+
+    def digest(self):
+        digest = self._context.copy() if self._context is not None else hashlib.sha1(usedforsecurity=False)
+        digest.update(self.raw)
+        return digest.digest()
+
+    def parse(self):
+        return self._parser(self.raw, self._where)
+
+    def __repr__(self):
+        return "RawProduct(%d bytes at %r)" % (len(self.raw), self._where)
+
+
+class _CorruptProduct(BadRow):
+    """A product whose JSON or XML does not parse. The import refuses it alone and reads on; :func:`iter_export`
+    ends the reading there, as a parser reading the whole file would (``detail``: the parser's message)."""
+
+    def __init__(self, puid, reason, detail):
+        super().__init__(puid, reason)
+        self.detail = detail
+
+
+def iter_raw(path):
+    """Yield :class:`RawProduct`, :class:`BadRow` and :class:`Notice` for the export file at ``path``; a file in a
+    layout the raw readers do not split (a quoted or UTF-16 CSV export, an XML export with other elements between
+    its products or a namespace) is read through its parsing reader, and yields product dicts instead of raw
+    products (from the first product the raw reader could not split on)."""
+    readers = {"csv": _raw_csv_zip, "xml": _raw_xml, "json": _raw_json}
+    return readers[sniff_format(path)](path)
+
+
+def iter_export(path):
+    """Yield product dicts or :class:`BadRow` for every product of the export file at ``path``."""
+    form = sniff_format(path)
+    return _parsed({"csv": _raw_csv_zip, "xml": _raw_xml, "json": _raw_json}[form](path), form)
+
+
+def _parsed(rows, form):
+    try:
+        for row in rows:
+            if not isinstance(row, RawProduct):
+                yield row
+                continue
+            for item in row.parse():
+                if isinstance(item, _CorruptProduct):
+                    yield BadRow(
+                        None,
+                        "The %s export is corrupt or cut off (%s); no product after that point was read."
+                        % (form.upper(), item.detail),
+                        fatal=True,
+                    )
+                    return
+                yield item
+    finally:
+        rows.close()
+
+
+# JSON ------------------------------------------------------------
+
+_JSON_KEEP = b'"{}[]'
+_JSON_DROP = bytes(byte for byte in range(256) if byte not in _JSON_KEEP)  # all but quotes and brackets
+_MAX_FAST_DEPTH = 32  # nesting the fast boundary check unfolds; a deeper product is stepped over bracket by bracket
+_SPACE_BYTES = b" \t\r\n"
+_JSON_QUOTE_OR_BRACKET_BYTES = re.compile(rb'["\[\]{}]')
+_JSON_STRING_REST_BYTES = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_SCALAR_END = re.compile(rb"[,\]\s]")
+_NOT_SPACE_BYTES = re.compile(rb"\S")
+
+
+def _raw_json(path):
+    start = _json_array_start(path)
+    if isinstance(start, BadRow):
+        yield start
+        return
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        yield from _RawJsonStream(handle, start).products()
+
+
+def _json_array_start(path):
+    """The byte offset just after the ``[`` of the product list, or a fatal BadRow."""
+    with open(path, encoding="utf-8-sig", errors="surrogateescape") as handle:
+        stream = _JsonArrayStream(handle)
+        try:
+            stream._open_array()
+        except ValueError as exc:
+            return BadRow(
+                None,
+                "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc,
+                fatal=True,
+            )
+        characters = stream.offset + stream.pos
+    with open(path, "rb") as handle:
+        start = len(codecs.BOM_UTF8) if handle.read(3) == codecs.BOM_UTF8 else 0
+    with open(path, encoding="utf-8-sig", errors="surrogateescape") as handle:
+        while characters > 0:
+            text = handle.read(min(characters, _CHUNK))
+            if not text:
+                break
+            start += len(text.encode("utf-8", "surrogateescape"))
+            characters -= len(text)
+    return start
+
+
+class _RawJsonStream:
+    """Cuts the product list of a JSON export into each product's bytes without decoding them.
+
+    A product ends where the next one starts: the next occurrence of the way the first product began (``{"puid"``,
+    say) after a ``}`` and a comma. The cut is taken when the bytes between are one balanced object: with escaped
+    backslashes and quotes taken out, only quotes and brackets kept, and the empty pairs of quotes (the strings)
+    dropped, no quote is left (no string holds a bracket) and the brackets pair up inside the outer braces. All of
+    that runs in C over the product's bytes. Any other product (a string holding a bracket, deeper nesting, the last
+    product of the list) is stepped over bracket by bracket, strings skipped whole.
+    """
+
+    def __init__(self, handle, start):
+        self.handle = handle
+        self.buffer = b""
+        self.pos = 0  # where the product being cut starts in ``buffer``
+        self.offset = start  # bytes of the file before ``buffer``
+        self.prefix = None
+
+    def _fill(self):
+        """Read on; drops the bytes before ``pos`` and returns how many (for the caller's own indices)."""
+        chunk = self.handle.read(_CHUNK)
+        dropped = self.pos
+        self.buffer = self.buffer[dropped:] + chunk
+        self.offset += dropped
+        self.pos = 0
+        if not chunk:
+            raise _EndOfFile(dropped)
+        return dropped
+
+    def _more(self, start):
+        if len(self.buffer) - self.pos > _MAX_VALUE:
+            raise ValueError("the value at byte %d does not end" % (self.offset + start))
+        return self._fill()
+
+    def _skip_space(self):
+        while True:
+            found = _NOT_SPACE_BYTES.search(self.buffer, self.pos)
+            if found:
+                self.pos = found.start()
+                return
+            self.pos = len(self.buffer)
+            self._fill()
+
+    def products(self):
+        try:
+            while True:
+                self._skip_space()
+                first = self.buffer[self.pos]
+                if first == 0x5D:  # ]
+                    return
+                start = self.offset + self.pos
+                if first == 0x7B:  # {
+                    end = self._object_end()
+                    yield RawProduct(self.buffer[self.pos : end], None, _parse_json, start)
+                else:
+                    end = self._value_end()
+                    yield BadRow(None, "a product at byte %d is not an object" % start)
+                self.pos = end
+                self._skip_space()
+                if self.buffer[self.pos] == 0x2C:  # ,
+                    self.pos += 1
+                elif self.buffer[self.pos] != 0x5D:
+                    raise ValueError("expected ',' or ']' at byte %d" % (self.offset + self.pos))
+        except _EndOfFile:
+            yield BadRow(
+                None,
+                "The JSON export is corrupt or cut off (it ends inside the product list); no product after that "
+                "point was read.",
+                fatal=True,
+            )
+        except ValueError as exc:
+            yield BadRow(
+                None,
+                "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc,
+                fatal=True,
+            )
+
+    def _first_key(self):
+        """The bytes the first product begins with, up to its first key's closing quote (None: no short key)."""
+        while True:
+            found = _NOT_SPACE_BYTES.search(self.buffer, self.pos + 1)
+            if found and self.buffer[found.start()] == 0x22:  # "
+                rest = _JSON_STRING_REST_BYTES.match(self.buffer, found.end())
+                if rest and rest.end() - self.pos <= 256:
+                    return self.buffer[self.pos : rest.end()]
+                if rest or len(self.buffer) - self.pos > 256:
+                    return None
+            elif found or len(self.buffer) - self.pos > 256:
+                return None
+            try:
+                self._fill()
+            except _EndOfFile:
+                return None
+
+    def _object_end(self):
+        """Where the object at ``pos`` ends (the index after its closing brace in ``buffer``)."""
+        if self.prefix is None:
+            self.prefix = self._first_key() or b""
+        prefix = self.prefix
+        searched = self.pos + 1
+        while prefix:
+            found = self.buffer.find(prefix, searched)
+            if found < 0:
+                searched = max(len(self.buffer) - len(prefix), self.pos + 1)
+                try:
+                    searched -= self._more(self.pos)
+                except _EndOfFile:
+                    break
+                continue
+            buffer, end = self.buffer, found
+            while buffer[end - 1] in _SPACE_BYTES:
+                end -= 1
+            if buffer[end - 1] != 0x2C:  # ,
+                break
+            end -= 1
+            while buffer[end - 1] in _SPACE_BYTES:
+                end -= 1
+            if buffer[end - 1] == 0x7D and _one_object(buffer[self.pos : end]):
+                return end
+            break
+        return self._value_end()
+
+    def _value_end(self):
+        """Where the value at ``pos`` ends, stepping over it bracket by bracket (strings skipped whole)."""
+        scan, depth = self.pos, 0
+        first = self.buffer[scan]
+        if first not in b"[{":
+            if first == 0x22:
+                while True:
+                    rest = _JSON_STRING_REST_BYTES.match(self.buffer, scan + 1)
+                    if rest:
+                        return rest.end()
+                    scan -= self._more(self.pos)
+            while True:
+                end = _JSON_SCALAR_END.search(self.buffer, scan)
+                if end:
+                    return end.start()
+                scan -= self._more(self.pos)
+        while True:
+            found = _JSON_QUOTE_OR_BRACKET_BYTES.search(self.buffer, scan)
+            if found is None:
+                scan = len(self.buffer)
+                scan -= self._more(self.pos)
+                continue
+            if found.group() == b'"':
+                rest = _JSON_STRING_REST_BYTES.match(self.buffer, found.end())
+                if rest is None:  # the string goes on in bytes not read yet
+                    scan = found.start()
+                    scan -= self._more(self.pos)
+                    continue
+                scan = rest.end()
+                continue
+            scan = found.end()
+            depth += 1 if found.group() in b"[{" else -1
+            if depth <= 0:
+                return scan
+
+
+class _EndOfFile(Exception):
+    pass
+
+
+def _one_object(text):
+    """Whether ``text`` (starting with ``{`` and ending with ``}``) is one object whose brackets pair up with no
+    bracket inside a string, checked without a loop over its bytes in Python (see ``_RawJsonStream``)."""
+    if b"\\" in text:
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    shape = text.translate(None, _JSON_DROP).replace(b'""', b"")
+    if b'"' in shape:
+        return False
+    inner = shape[1:-1]
+    for _level in range(_MAX_FAST_DEPTH):
+        if not inner:
+            return True
+        paired = inner.replace(b"{}", b"").replace(b"[]", b"")
+        if len(paired) == len(inner):
+            return False
+        inner = paired
+    return False
+
+
+def _parse_json(raw, start):
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer of over 4,300 digits: kept as text
+            value = json.JSONDecoder(parse_int=_long_int).decode(text)
+    except RecursionError:
+        puid = _PUID_IN_JSON.search(text, 0, 4096)
+        return [
+            BadRow(
+                puid and puid.group(1),
+                "The product at byte %d is nested more deeply than the reader follows; it was not read." % start,
+            )
+        ]
+    except ValueError as exc:
+        puid = _PUID_IN_JSON.search(text, 0, 4096)
+        return [
+            _CorruptProduct(
+                puid and puid.group(1),
+                "The product at byte %d is no valid JSON (%s); it was not read." % (start, exc),
+                "%s, in the product at byte %d" % (exc, start),
+            )
+        ]
+    if not isinstance(value, dict):
+        return [BadRow(None, "a product at byte %d is not an object" % start)]
+    return [value]
+
+
+# XML ------------------------------------------------------------
+
+_XML_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XML_PRODUCT_START = re.compile(rb"<product[\s>]")
+_XML_ROOT_START = re.compile(rb"<(products|productResponse)([\s/>])")
+_XML_ROOT_END = re.compile(rb"</(products|productResponse)\s*>")
+_XML_ASCII_ENCODINGS = re.compile(r"(utf-?8|us-ascii|ascii|iso-?8859-\d+|latin-?1|(windows|cp)-?125\d)$", re.I)
+
+
+def _raw_xml(path):
+    refusal = _xml_refusal(path)
+    if refusal:
+        yield BadRow(None, refusal, fatal=True)
+        return
+    yielded = 0
+    with open(path, "rb") as handle:
+        stream = _RawXmlStream(handle)
+        try:
+            for row in stream.products():
+                yield row
+                yielded += 1
+        except _NotSplit:
+            pass
+        except _EndOfFile:
+            yield BadRow(
+                None,
+                "The XML export is corrupt or cut off (it ends inside the product list); no product after that point "
+                "was read.",
+                fatal=True,
+            )
+            return
+        except ValueError as exc:
+            yield BadRow(
+                None,
+                "The XML export is corrupt or cut off (%s); no product after that point was read." % exc,
+                fatal=True,
+            )
+            return
+        else:
+            return
+    # a layout the splitter leaves to the parser: it reads the file and goes on after the products already given
+    yield from itertools.islice(iter_xml(path), yielded, None)
+
+
+class _NotSplit(Exception):
+    """The XML export holds something between its products that only the parser reads right."""
+
+
+class _RawXmlStream:
+    """Cuts a ``<products>`` XML export into each ``<product>`` element's bytes, found by its start and end tags.
+
+    Text cannot hold ``<`` in XML, so the first ``</product>`` after a ``<product>`` ends it, unless a comment or
+    CDATA section (which may) or another ``<product>`` stands between: then, as for anything but white space between
+    the products, a namespace on the root, or an encoding that is not ASCII-based, the splitter stops and the parser
+    reads the rest (:class:`_NotSplit`). A product's bytes are parsed alone, with the file's encoding.
+    """
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.buffer = b""
+        self.pos = 0
+        self.offset = 0
+
+    _fill = _RawJsonStream._fill
+    _more = _RawJsonStream._more
+    _skip_space = _RawJsonStream._skip_space
+
+    def _find(self, pattern, start):
+        """The match of ``pattern`` (a compiled regex) from ``start`` on, reading on as needed (bounded)."""
+        while True:
+            found = pattern.search(self.buffer, start)
+            if found:
+                return found
+            start = max(len(self.buffer) - 64, self.pos)
+            start -= self._more(self.pos)
+
+    def products(self):
+        self._fill()
+        head = self.buffer[:256]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head[:4]:
+            raise _NotSplit
+        if head.startswith(codecs.BOM_UTF8):
+            self.pos = len(codecs.BOM_UTF8)
+        declared = _XML_DECLARED_ENCODING.match(head[self.pos :])
+        encoding = declared.group(1).decode("ascii") if declared else "UTF-8"
+        if not _XML_ASCII_ENCODINGS.match(encoding):
+            raise _NotSplit
+        root = self._find(_XML_ROOT_START, self.pos)
+        tag_end = self._find(re.compile(rb">"), root.start())
+        opening, prolog = self.buffer[root.start() : tag_end.end()], self.buffer[self.pos : root.start()]
+        if b"xmlns" in opening or b"<!" in prolog or prolog.count(b"<") != prolog.count(b"<?"):
+            raise _NotSplit  # a namespace, or a comment before the root (which may hold anything)
+        if opening.endswith(b"/>"):
+            return
+        context = hashlib.sha1(("xml %s\n" % encoding.lower()).encode(), usedforsecurity=False)
+        parser = functools.partial(_parse_xml, encoding)
+        self.pos = tag_end.end()
+        while True:
+            self._skip_space()
+            at = self.pos
+            if _XML_PRODUCT_START.match(self.buffer, at) or self._product_start_unsure(at):
+                end = self._end_tag(self.pos + 8)
+                at = self.pos  # reading on moves the buffer
+                raw = self.buffer[at:end]
+                # "!" and "?" are looked for first: one byte is found at memory speed, "<!" is not
+                if (b"!" in raw and b"<!" in raw) or (b"?" in raw and b"<?" in raw):
+                    raise _NotSplit  # a comment, CDATA section or processing instruction, which may hold anything
+                yield RawProduct(raw, context, parser, self.offset + at)
+                self.pos = end
+                continue
+            if _XML_ROOT_END.match(self.buffer, at):
+                return
+            raise _NotSplit
+
+    def _end_tag(self, start):
+        """The end of the first ``</product>`` from ``start`` on (a nested ``<product>``, which ITscope's exports do
+        not have, shows as something else than a product after it: the parser then reads on)."""
+        while True:
+            found = self.buffer.find(b"</product>", start)
+            if found >= 0:
+                return found + 10
+            spaced = _XML_PRODUCT_END.search(self.buffer, start)
+            if spaced:
+                return spaced.end()
+            start = max(len(self.buffer) - 16, self.pos)
+            start -= self._more(self.pos)
+
+    def _product_start_unsure(self, at):
+        """Whether the buffer ends inside what may be a ``<product`` start tag: read on, and look again."""
+        if len(self.buffer) - at >= 9 or not b"<product".startswith(self.buffer[at:]):
+            return False
+        self._more(self.pos)
+        return bool(_XML_PRODUCT_START.match(self.buffer, self.pos))
+
+
+_XML_PRODUCT_END = re.compile(rb"</product\s*>")
+
+
+def _xml_parser(encoding):
+    return etree.XMLParser(encoding=encoding, **_XML_OPTIONS)
+
+
+def _parse_xml(encoding, raw, start):
+    try:
+        element = etree.fromstring(raw, _xml_parser(encoding))
+    except (etree.LxmlError, ValueError) as exc:
+        puid = re.search(rb"<puid>\s*(\d{1,20})\s*</puid>", raw[:4096])
+        return [
+            _CorruptProduct(
+                puid and puid.group(1).decode(),
+                "The product at byte %d is no well-formed XML (%s); it was not read." % (start, exc),
+                "%s, in the product at byte %d" % (exc, start),
+            )
+        ]
+    return [_xml_to_dict(element)]
+
+
+# CSV ------------------------------------------------------------
+
+_CSV_BLOCK = 64 << 10  # bytes of a member read at a time (a corrupt stream is named near where it breaks)
+_LINE_LIMIT = 4 * MAX_ROW  # bytes of a line held before it is taken for too long without decoding it
+
+
+def _raw_csv_zip(path):
+    try:
+        archive = zipfile.ZipFile(path)
+    except (*_ZIP_ERRORS, ValueError) as exc:
+        yield BadRow(None, "The CSV export is not a readable ZIP file (%s)." % exc, fatal=True)
+        return
+    yielded = 0
+    with archive:
+        export = _CsvExport(archive)
+        if "product" not in export.members:
+            yield from iter_csv_zip(path)
+            return
+        raw = _RawCsvExport(archive, export.members)
+        try:
+            for row in raw.rows():
+                yield row
+                yielded += 1
+        except _Unreadable as exc:
+            yield BadRow(None, "%s; no product after that point was read." % exc, fatal=True)
+            return
+        except _NotSplit:
+            pass
+        else:
+            return
+    # a quoted or UTF-16 export: the parsing reader reads it (after the notes already given)
+    yield from itertools.islice(iter_csv_zip(path), yielded, None)
+
+
+class _RawCsvExport:
+    """The tables of a tab-separated CSV export read side by side as bytes: each product's rows across its tables
+    become one :class:`RawProduct`, whose ``parse`` reads them as :class:`_CsvExport` would have."""
+
+    def __init__(self, archive, members):
+        self.archive = archive
+        self.members = members
+        self.tables = {}
+        self.key_columns = {}
+
+    def rows(self):
+        read = {"product", "log", *_CHILDREN, *_GRANDCHILDREN, *_IGNORED_TABLES}
+        unread = sorted(
+            info.filename or "(a member without a name)" for name, info in self.members.items() if name not in read
+        )
+        if unread:
+            yield Notice("The CSV export holds files the connector does not read: %s." % ", ".join(unread))
+        products = _RawCsvTable(self.archive, self.members["product"], "product", "puid")
+        if not products.fast:
+            raise _NotSplit
+        self.tables["product"] = products
+        children = self._linked(_CHILDREN, ())
+        grandchildren = self._linked(_GRANDCHILDREN, (_OFFER_LINK,))
+        for table in (products, *children.values(), *grandchildren.values()):
+            if table.unknown_columns:
+                yield Notice(
+                    "%s has columns the connector does not read: %s." % (table.name, ", ".join(table.unknown_columns))
+                )
+        context = hashlib.sha1(b"csv", usedforsecurity=False)
+        for name, table in self.tables.items():
+            context.update(("\n%s %s %s" % (name, table.encoding, "\t".join(table.header))).encode("utf-8", "replace"))
+        linked = list(children.items())
+        if "supplieritem" in children:
+            linked += grandchildren.items()
+        yield from self._products(products, linked, context)
+        for table in (*children.values(), *grandchildren.values()):
+            pending = table.pending()
+            if pending is not None:
+                yield BadRow(
+                    None,
+                    "Rows of %s from line %d on belong to no product in the order of product.csv; they were not read."
+                    % (table.name, pending),
+                )
+        if "log" in self.members:
+            yield from _export_log(_CsvTable(self.archive, self.members["log"], "log"))
+
+    def _products(self, products, linked, context):
+        """A RawProduct per row of product.csv with the rows of its linked tables (a BadRow for an unreadable one)."""
+        name, parse = products.name, self._parse_product
+        for base, lines, keys in products.blocks():
+            for index, key in enumerate(keys):
+                if key is False:
+                    continue  # a blank line
+                line, number = lines[index], base + index
+                if key is None:  # an unreadable row: its linked rows are taken, and go with it
+                    _line, values, reason = products.row(number, line)
+                    puid = (values.get("puid") or "").strip()
+                    for _table_name, table in linked:
+                        table.take(puid.encode(products.line_encoding, "surrogateescape"))
+                    yield BadRow(puid or None, "%s line %d %s" % (name, number, reason))
+                    continue
+                taken = [(table_name, table.take(key)) for table_name, table in linked]
+                parts = [line]
+                for table_name, rows in taken:
+                    if rows:
+                        parts.append(b"\x00" + table_name.encode())
+                        for _first, table_lines in rows:
+                            parts += table_lines
+                yield RawProduct(b"\n".join(parts), context, parse, (number, taken))
+
+    def _linked(self, tables, offer_link):
+        linked = {}
+        for name in tables:
+            if name in self.members:
+                table = _RawCsvTable(self.archive, self.members[name], name, _PRODUCT_LINKS)
+                if not table.fast:
+                    raise _NotSplit  # quoted or UTF-16: the parsing reader reads the export
+                self.tables[name] = table
+                product_link = table.link
+                if table.header and (not product_link or not set(offer_link) <= set(table.header)):
+                    raise _Unreadable(
+                        "%s names no %s column, so its rows cannot be linked"
+                        % (table.name, " and ".join(("productId or puid",) + offer_link))
+                    )
+                self.key_columns[name] = (product_link, *offer_link)
+                linked[name] = _RawLinkedTable(table)
+        return linked
+
+    def _parse_product(self, raw, where):
+        """The product dict (after the BadRows of its linked rows) the rows of one product make, as
+        :meth:`_CsvExport.rows` reads them."""
+        number, taken = where
+        products = self.tables["product"]
+        _line, values, reason = products.row(number, raw.split(b"\n", 1)[0])
+        puid = (values.get("puid") or "").strip()
+        if reason:
+            return [BadRow(puid or None, "%s line %d %s" % (products.name, number, reason))]
+        children, grandchildren = {}, {}
+        for name, rows in taken:
+            table = self.tables[name]
+            read = []
+            for first, lines in rows:
+                for offset, line in enumerate(lines):
+                    if line not in (b"", b"\r") or first + offset in table.too_long:
+                        read.append(table.row(first + offset, line))
+            memory = _MemoryTable(table, read)
+            (children if name in _CHILDREN else grandchildren)[name] = _LinkedTable(memory, self.key_columns[name])
+        nested, problems = _take_linked(puid, children, grandchildren)
+        product = {key: value for key, value in values.items() if value != ""}
+        product.update(nested)
+        return [*problems, product]
+
+
+class _MemoryTable:
+    """Rows of one table already read, as :class:`_LinkedTable` takes them."""
+
+    def __init__(self, table, rows):
+        self.name = table.name
+        self.unknown_columns = table.unknown_columns
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class _RawLinkedTable:
+    """A table read alongside product.csv as bytes: hands out the lines of one product at a time, in order, with the
+    unreadable and blank lines met on the way (an unreadable row is never waited for, as in :class:`_LinkedTable`)."""
+
+    def __init__(self, table):
+        self.table = table
+        self.name = table.name
+        self.unknown_columns = table.unknown_columns
+        self.blocks = table.blocks()
+        self.base, self.lines, self.keys, self.index = 1, [], [], 0
+
+    def _next_block(self):
+        block = next(self.blocks, None)
+        if block is None:
+            return False
+        self.base, self.lines, self.keys = block
+        self.index = 0
+        return True
+
+    def take(self, key):
+        """``[(first line number, lines)]`` of the product whose link is ``key``."""
+        rows = []
+        while True:
+            keys, index = self.keys, self.index
+            start, count = index, len(keys)
+            while index < count:
+                own = keys[index]
+                if own == key or own is None or own is False:
+                    index += 1
+                else:
+                    break
+            if index > start:
+                rows.append((self.base + start, self.lines[start:index]))
+            self.index = index
+            if index < count or not self._next_block():
+                return rows
+
+    def pending(self):
+        """The line number of the first row no product took, or None."""
+        while True:
+            while self.index < len(self.keys):
+                if self.keys[self.index] is not False:
+                    return self.base + self.index
+                self.index += 1
+            if not self._next_block():
+                return None
+
+
+class _RawCsvTable:
+    """One CSV member read as bytes: its header, and its lines block by block with the link value of each line
+    (``None`` for a line that is no readable row, ``False`` for a blank line)."""
+
+    def __init__(self, archive, info, table, links):
+        self.name = info.filename.rsplit("/", 1)[-1]
+        _refuse_bomb(info, self.name)
+        try:
+            self.encoding, self.encoding_name = _encoding(archive, info)
+            self.stream = archive.open(info) if self.encoding != "utf-16" else None
+        except _ZIP_ERRORS as exc:
+            raise _Unreadable("%s cannot be read (%s)" % (self.name, exc)) from None
+        self.header, self.unknown_columns, self.fast, self.link = [], [], False, None
+        self.too_long = set()  # numbers of the lines cut for being too long
+        if self.stream is None:
+            return
+        self.line_encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        self._number, self._rest, self._skipping, self._pending = 0, b"", False, []
+        header = self._header()
+        delimiter = max("\t;,", key=header.count)
+        # a line end the parsing reader sees inside the header (a lone CR) leaves the export to it
+        self.fast = delimiter == "\t" and not header.startswith('"') and "\r" not in header.removesuffix("\r")
+        if not self.fast:
+            return
+        self.dialect = {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+        self.header = [name.strip() for name in next(csv.reader([header], **self.dialect), [])]
+        known = _KNOWN_COLUMNS[table] | _LINK_COLUMNS
+        self.unknown_columns = [name for name in self.header if name not in known]
+        self.width = len(self.header)
+        links = (links,) if isinstance(links, str) else links
+        self.link = next((column for column in links if column in self.header), None)
+        self.link_index = self.header.index(self.link) if self.link else None
+
+    def _header(self):
+        while True:
+            lines = self._read()
+            if lines is None:
+                return ""
+            if lines:
+                first = lines[0]
+                self._pending = lines[1:]
+                if self.too_long or len(first) >= MAX_ROW and len(first.decode(self.encoding, "replace")) >= MAX_ROW:
+                    raise _Unreadable("The header row of %s is longer than %d characters" % (self.name, MAX_ROW))
+                self._number = 1
+                return first.decode(self.encoding, "surrogateescape")
+
+    def _read(self):
+        """The next complete lines of the member (a list; None at its end). A line longer than _LINE_LIMIT bytes is
+        cut to MAX_ROW bytes (its number noted in ``too_long``) and the rest of it read past."""
+        try:
+            block = self.stream.read(_CSV_BLOCK)
+        except _ZIP_ERRORS as exc:
+            raise _Unreadable("%s is corrupt at line %d (%s)" % (self.name, self._number + 1, exc)) from None
+        if not block:
+            if self._rest and not self._skipping:
+                rest, self._rest = self._rest, b""
+                return [rest]
+            return None
+        lines = block.split(b"\n")
+        if self._skipping:
+            if len(lines) == 1:
+                return []
+            del lines[0]
+            self._skipping = False
+        lines[0] = self._rest + lines[0]
+        self._rest = lines.pop()
+        if len(self._rest) > _LINE_LIMIT:
+            lines.append(self._rest[:MAX_ROW])
+            self.too_long.add(self._number + len(lines))
+            self._rest, self._skipping = b"", True
+        return lines
+
+    def blocks(self):
+        """``(number of the first line, lines, link values)`` block by block, after the header."""
+        lines, self._pending = self._pending, []
+        while lines is not None:
+            base = self._number + 1
+            self._number += len(lines)
+            if lines:
+                yield base, lines, self._keys(base, lines)
+            lines = self._read()
+
+    def _keys(self, base, lines):
+        index, width = self.link_index, self.width - 1
+        joined = b"\n".join(lines)
+        try:
+            joined.decode(self.line_encoding)
+            clean = b"\x00" not in joined and not self.too_long
+            if clean and b"\r" in joined:  # only as the end of a CRLF line
+                clean = b"\r" not in joined.replace(b"\r\n", b"\n").removesuffix(b"\r")
+        except UnicodeDecodeError:
+            clean = False
+        if clean and index == 0 and width:  # the link first (of several columns), as ITscope writes it
+            return [
+                line[: line.find(b"\t")].strip()
+                if line.count(b"\t") == width and len(line) < MAX_TEXT
+                else self._key(base + number, line)
+                for number, line in enumerate(lines)
+            ]
+        if clean and index is not None:
+            cut = index + 1
+            return [
+                line.split(b"\t", cut)[index].strip()
+                if line.count(b"\t") == width and len(line) < MAX_TEXT
+                else self._key(base + number, line)
+                for number, line in enumerate(lines)
+            ]
+        return [self._key(base + number, line) for number, line in enumerate(lines)]
+
+    def _key(self, number, line):
+        """The link value of one line read as :meth:`row` reads it (None: no readable row; False: blank)."""
+        too_long = number in self.too_long
+        if not too_long and line in (b"", b"\r"):
+            return False
+        _line, values, reason = self.row(number, line)
+        if reason:
+            return None
+        if self.link_index is None:
+            return b""
+        return (values.get(self.link) or "").strip().encode(self.line_encoding, "surrogateescape")
+
+    def row(self, number, line):
+        """``(line number, {column: value}, reason or None)`` of one line, as :class:`_CsvTable` reads a row."""
+        text = line.decode(self.line_encoding, "surrogateescape")
+        if number in self.too_long or len(text) >= MAX_ROW:
+            return number, self._ids(text[:MAX_ROW]), "is longer than %d characters" % MAX_ROW
+        try:
+            values = next(csv.reader([text], **self.dialect), [])
+        except csv.Error as exc:
+            return number, self._ids(text), "is no CSV row (%s)" % exc
+        row = dict(zip(self.header, values, strict=False))
+        reason = "holds bytes that are no %s text" % self.encoding_name if _UNDECODABLE.search(text) else None
+        if len(values) != len(self.header):
+            reason = "has %d values where its header names %d columns" % (len(values), len(self.header))
+        elif any(len(value) > MAX_TEXT for value in values):
+            reason = "has a value longer than %d characters" % MAX_TEXT
+        return number, row, reason
+
+    def count_rows(self):
+        """The rows after the header (its lines but the blank ones), none of them read."""
+        lines, count = self._pending, 0
+        while lines is not None:
+            count += len(lines) - lines.count(b"") - lines.count(b"\r")
+            lines = self._read()
+        return count
+
+    _ids = _CsvTable._ids

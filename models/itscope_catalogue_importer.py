@@ -1,10 +1,10 @@
 """The catalogue importer: every way products come in from ITscope ends here.
 
 Interactive ways (the search wizard, a list of ids) hand over a few :class:`~..itscope.products.Product` records.
-An export is a stream of product payloads (dicts as ``itscope.exports`` reads them, or each product's JSON text),
-imported BATCH_SIZE products per call from the sync run's checkpoint; the cron runner commits after each call, so a
-killed import resumes where it stopped and a rerun never duplicates. A product whose payload digest the company's last
-import stored is skipped without being decoded.
+An export is a stream of product payloads (each product's bytes as ``itscope.exports.iter_raw`` cuts them from the
+file, or dicts, or each product's JSON text), imported BATCH_SIZE products per call from the sync run's checkpoint; the
+cron runner commits after each call, so a killed import resumes where it stopped and a rerun never duplicates. A
+product whose payload digest the company's last import stored is skipped without being parsed.
 
 Products and offers are written with set-based SQL in the shape measured in ``odoo-bulk-insert.md`` (COPY into
 temporary tables, then INSERT ... SELECT / UPDATE ... FROM), keeping what the ORM would have written: the defaults and
@@ -38,7 +38,7 @@ from ..itscope.catalogue_rows import (
     prepare,
     read_changed,
 )
-from ..itscope.exports import iter_export
+from ..itscope.exports import iter_raw
 from ..itscope.products import read_product
 from ..tools import bulk_sql
 
@@ -467,7 +467,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                     "The export %(name)s is not in the file store, so it cannot be streamed.", name=attachment.name
                 )
             )
-        return itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), run.export_position, None)
+        return itertools.islice(iter_raw(attachment._full_path(attachment.store_fname)), run.export_position, None)
 
     @api.model
     def _finish_export_import(self, run):
