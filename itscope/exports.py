@@ -229,9 +229,37 @@ def count_products(path):
                 if table.fast:
                     return table.count_rows()
                 return sum(1 for _row in _CsvTable(archive, info, "product"))
+        if sniff_format(path) == "json":
+            counted = _count_json(path)
+            if counted is not None:
+                return counted
         return sum(1 for _entry in iter_raw(path))
     except (*_ZIP_ERRORS, KeyError, ValueError, _Unreadable):
         return None
+
+
+def _count_json(path):
+    """The products of a JSON export counted by the way its first product begins (``{"puid"``, say: in JSON such
+    bytes cannot stand inside a string), or None when that is no short key; a file cut off inside a product counts
+    that product, as its reading ends with a BadRow there."""
+    start = _json_array_start(path)
+    if isinstance(start, BadRow):
+        return 1
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        stream = _RawJsonStream(handle, start)
+        try:
+            stream._skip_space()
+        except _EndOfFile:
+            return 1
+        if stream.buffer[stream.pos] != 0x7B or not (prefix := stream._first_key()):
+            return None
+        count, tail, data = 0, b"", stream.buffer[stream.pos :]
+        while data:
+            count += (tail + data).count(prefix)
+            tail = data[1 - len(prefix) :]
+            data = handle.read(_CHUNK)
+        return count
 
 
 # ------------------------------------------------------------
