@@ -295,7 +295,9 @@ class PurchaseOrder(models.Model):
                 "message": "; ".join(changes) or self.env._("Prices and stock are unchanged."),
                 "type": "warning" if changes else "success",
                 "sticky": bool(changes),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                # The form reloads its record through the button's close handler; a soft reload would restore the
+                # controller's first props, which for an RFQ created in this form is a new, empty RFQ.
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 
@@ -317,6 +319,8 @@ class PurchaseOrder(models.Model):
             "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
+            # Wide enough for each line's distributor, offer and reason, as Add from ITscope is.
+            "context": {"dialog_size": "extra-large"},
         }
 
     def action_itscope_send_to_cart(self):
@@ -330,7 +334,7 @@ class PurchaseOrder(models.Model):
                 "title": self.env._("Sent to ITscope"),
                 "message": message,
                 "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": {"type": "ir.actions.act_window_close"},  # reloads the RFQ, as Check now does
             },
         }
 
