@@ -30,3 +30,4 @@ from . import test_share_language
 from . import test_catalogue_workers
 from . import test_i18n_complete
 from . import test_catalogue_raw_reimport
+from . import test_purchaser_day_tour
