@@ -16,6 +16,21 @@ lint:  ## the lint gate of .pre-commit-config.yaml (ruff, pylint-odoo, OCA's XML
 readme:  ## regenerate README.rst and static/description/index.html from the readme/ fragments
 	bash -c 'source scripts/odoo-env.sh && { ensure_odoo || { no_odoo_help; exit 1; }; } && exec "$$ODOO_PYTHON" scripts/gen_readme.py'
 
+SCREENSHOTS_PORT ?= 18769
+
+.PHONY: screenshots
+
+screenshots:  ## the purchaser's day tour (German, headless Chromium) on a fresh database, its pictures into static/description/screenshots/ (README Usage)
+	bash -c 'set -e; source scripts/odoo-env.sh; ensure_odoo || { no_odoo_help; exit 1; }; ensure_postgres; \
+		"$$ODOO_PYTHON" -c "import websocket" 2>/dev/null || "$$ODOO_PYTHON" -m pip install -q websocket-client; \
+		db=itscope_screenshots_$$$$; trap "dropdb --if-exists $$db" EXIT; \
+		echo "The day tour on the fresh database $$db: a few minutes"; \
+		ITSCOPE_SCREENSHOTS="$(CURDIR)/static/description/screenshots" "$$ODOO_PYTHON" -m odoo -d $$db \
+			--addons-path="$$(odoo_addons_path)" -i itscope_connector --without-demo=all --test-enable \
+			--test-tags /itscope_connector:TestPurchaserDayTour --stop-after-init --max-cron-threads=0 \
+			--http-interface=127.0.0.1 --http-port=$(SCREENSHOTS_PORT) --log-level=warn; \
+		ls -l static/description/screenshots'
+
 N ?= 10000
 FORMAT ?= csv
 

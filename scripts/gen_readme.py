@@ -84,6 +84,9 @@ def build_index_html(readme_text):
         "halt_level": 2,  # a broken fragment fails the build instead of rendering an error box
     }
     html = publish_parts(source=readme_text, writer_name="html4css1", settings_overrides=settings)
+    # README.rst shows its pictures from the repository root; index.html lives in static/description, where Odoo's
+    # Apps page prefixes a relative picture with /<module>/static/description/.
+    html["html_body"] = html["html_body"].replace('src="static/description/', 'src="')
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8"/>\n'
         f"<title>{html['title'] or 'ITscope Connector'}</title>\n</head>\n<body>\n"
