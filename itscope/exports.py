@@ -1610,7 +1610,7 @@ class _RawCsvTable:
         reason = "holds bytes that are no %s text" % self.encoding_name if _UNDECODABLE.search(text) else None
         if len(values) != len(self.header):
             reason = "has %d values where its header names %d columns" % (len(values), len(self.header))
-        elif any(len(value) > MAX_TEXT for value in values):
+        elif len(text) > MAX_TEXT and any(len(value) > MAX_TEXT for value in values):  # no value is longer than its line
             reason = "has a value longer than %d characters" % MAX_TEXT
         return number, row, reason
 
