@@ -55,7 +55,7 @@ def main():
 
     template = ensure_template(args.addons_path)
     subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
-    subprocess.run(["createdb", "-T", template, BENCH_DB], check=True)
+    clone(template, BENCH_DB)
 
     import odoo
     from odoo.modules.registry import Registry
@@ -72,6 +72,15 @@ def main():
             subprocess.run(["dropdb", "--if-exists", BENCH_DB], check=True)
             shutil.rmtree(config.filestore(BENCH_DB), ignore_errors=True)
     print_report(report, args.products, args.format)
+
+
+def clone(template, name):
+    """``createdb -T``, waiting while another benchmark clones the same template (PostgreSQL refuses two at once)."""
+    for _attempt in range(60):
+        if subprocess.run(["createdb", "-T", template, name], capture_output=True).returncode == 0:
+            return
+        time.sleep(2)
+    subprocess.run(["createdb", "-T", template, name], check=True)
 
 
 def ensure_template(addons_path):
@@ -115,7 +124,11 @@ def run(odoo, registry, count, form, tmp):
             master = env["itscope.master.data"]._sync(company)
             assert master.state == "done", master.failure
             env["itscope.distributor"].search([]).action_create_vendor()
-            export_id = env["itscope.export"].create({"name": "Bench", "export_ref": "5a9d1000-c0de-4e57-8a7e-000000000101", "full": True}).id
+            export_id = (
+                env["itscope.export"]
+                .create({"name": "Bench", "export_ref": "5a9d1000-c0de-4e57-8a7e-000000000101", "full": True})
+                .id
+            )
         catalogue = catalogue_for(sandbox)
 
     export = tmp / ("export." + SUFFIXES[form])
@@ -166,8 +179,7 @@ def write_export(catalogue, count, form, path, changed=False):
     products = (three_offers(product, catalogue) for product in catalogue.products(0, count))
     if changed:
         products = (
-            change(product, index) if index % CHANGED_EVERY == 0 else product
-            for index, product in enumerate(products)
+            change(product, index) if index % CHANGED_EVERY == 0 else product for index, product in enumerate(products)
         )
     with path.open("wb") as out:
         for chunk in export_chunks(form, "standard", products, "production"):
@@ -233,7 +245,9 @@ def import_export(odoo, registry, path, export_id):
         cr.commit()
         importer = env["itscope.catalogue.importer"]
         started, python_started, postgres_started = time.perf_counter(), time.process_time(), backend_cpu(backend)
-        run = importer._start_export_import(env.company, attachment, full=True, export=env["itscope.export"].browse(export_id))
+        run = importer._start_export_import(
+            env.company, attachment, full=True, export=env["itscope.export"].browse(export_id)
+        )
         cr.commit()
         while run.state == "running":
             importer._cron_itscope_import_exports()
