@@ -223,9 +223,17 @@ class PurchaseOrder(models.Model):
         return orders
 
     def write(self, vals):
+        # A source flag judged a line against its vendor's offers: with another vendor it no longer says anything
+        # (the next refresh or Check now judges the line anew).
+        new_vendor = self.browse()
+        if "partner_id" in vals:
+            new_vendor = self.filtered(lambda order: order.partner_id.id != vals["partner_id"])
         res = super().write(vals)
         if "partner_id" in vals:
             self._itscope_add_shipping_line()
+            new_vendor.order_line.filtered("itscope_source_flag").write(
+                {"itscope_source_flag": False, "itscope_better_offer_id": False}
+            )
         return res
 
     # ------------------------------------------------------------
@@ -281,11 +289,14 @@ class PurchaseOrder(models.Model):
         if not puids:
             raise UserError(self.env._("No product of %(order)s comes from ITscope.", order=self.name))
         before = {line: (line.price_unit, line.itscope_stock, line.itscope_stock_status) for line in lines}
-        self.env["itscope.price.refresh"]._check_now(self.company_id, puids)
+        written = self.env["itscope.price.refresh"]._check_now(self.company_id, puids)
         at_offer_price = lines.filtered(
             lambda line: line.itscope_supplierinfo_id and not (line.itscope_project_id or line.itscope_special_bid_id)
         )
         at_offer_price._compute_price_unit_and_date_planned_and_name()
+        # Judged as a refresh judges (after the repricing, which a flag must not outlive): this RFQ's lines whatever
+        # changed, and the open RFQs of the products whose offers changed; one activity per RFQ newly flagged.
+        self.env["itscope.source.watch"]._flag_open_rfqs(self.company_id, written, lines.product_id.product_tmpl_id)
         changes = list(filter(None, (line._itscope_change_note(*before[line]) for line in lines)))
         return {
             "type": "ir.actions.client",

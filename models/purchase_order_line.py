@@ -225,7 +225,18 @@ class PurchaseOrderLine(models.Model):
         if self.order_id != order:
             self.order_id = order
             self._compute_price_unit_and_date_planned_and_name()  # vendor code and lead time of the new vendor
-        self.price_unit = offer.price
+        self.price_unit = self._itscope_offer_price(offer)
+
+    def _itscope_offer_price(self, offer):
+        """``offer``'s price in the RFQ's currency: converted at the RFQ's date as Odoo prices a line from a vendor
+        line in another currency (the source watch compares offers the same way)."""
+        self.ensure_one()
+        order = self.order_id
+        if not offer.currency_id or offer.currency_id == order.currency_id:
+            return offer.price
+        return offer.currency_id._convert(
+            offer.price, order.currency_id, order.company_id, order.date_order or fields.Date.context_today(self), False
+        )
 
     def _itscope_source_note(self):
         """What the refresh found for this flagged line, in a sentence for the buyer."""
@@ -236,7 +247,9 @@ class PurchaseOrderLine(models.Model):
             "price_rose": self.env._(
                 "%(vendor)s now asks %(price)s instead of %(line_price)s",
                 vendor=self.partner_id.display_name,
-                price=format_amount(self.env, self.itscope_supplierinfo_id.price, self.currency_id),
+                price=format_amount(
+                    self.env, self._itscope_offer_price(self.itscope_supplierinfo_id), self.currency_id
+                ),
                 line_price=format_amount(self.env, self.price_unit, self.currency_id),
             ),
             "cheaper_elsewhere": self.env._("cheaper elsewhere"),

@@ -220,3 +220,87 @@ class TestSourceWatch(ItscopeCase):
         self.assertEqual(warning.summary, "ITscope: eine bessere Bezugsquelle oder ein geändertes Angebot")
         self.assertIn("verlangt jetzt", str(warning.note))
         self.assertIn("auf Lager für", str(warning.note))
+
+    def test_check_now_flags_lines_as_the_refresh_does(self):
+        order, cheaper, rising, out_of_stock, empty = self._scenario()
+        order.action_itscope_check_now()
+        # Check now reprices the lines from the vendor's price lines, then judges them as a refresh does.
+        self.assertRecordValues(
+            self._line(order, cheaper),
+            [{"itscope_source_flag": "cheaper_elsewhere", "itscope_better_offer_id": self._better(cheaper).id}],
+        )
+        line = self._line(order, rising)
+        self.assertEqual(line.itscope_source_flag == "price_rose", line.itscope_supplierinfo_id.price > line.price_unit)
+        self.assertEqual(len(self._warnings(order)), 1, "one activity per RFQ")
+        self.assertIn(self._better(cheaper).partner_id.name, str(self._warnings(order).note))
+        out_of_stock.action_itscope_check_now()
+        self.assertRecordValues(
+            self._line(out_of_stock, empty),
+            [{"itscope_source_flag": "out_of_stock", "itscope_better_offer_id": self._better(empty).id}],
+        )
+        self.assertEqual(len(self._warnings(out_of_stock)), 1)
+        order.action_itscope_check_now()
+        self.assertEqual(len(self._warnings(order)), 1, "checked again: no second activity while one is open")
+
+    def test_a_flag_goes_when_the_vendor_or_the_product_changes(self):
+        order, cheaper, rising, _out_of_stock, _empty = self._scenario()
+        self._touch_and_refresh(cheaper | rising)
+        line, other = self._line(order, cheaper), self._line(order, rising)
+        self.assertEqual((line | other).mapped("itscope_source_flag"), ["cheaper_elsewhere", "price_rose"])
+        vendor = order.partner_id
+        order.partner_id = self._better(cheaper).partner_id
+        self.assertFalse((line | other).filtered("itscope_source_flag"), "judged against another vendor's offers")
+        self.assertFalse((line | other).itscope_better_offer_id)
+        order.partner_id = vendor
+        self.assertFalse((line | other).filtered("itscope_source_flag"), "cleared until judged again")
+        self._touch_and_refresh(cheaper | rising)
+        self.assertEqual((line | other).mapped("itscope_source_flag"), ["cheaper_elsewhere", "price_rose"])
+        other.product_id = line.product_id
+        self.assertFalse(other.itscope_source_flag, "another product: the flag said nothing about it")
+        self.assertEqual(line.itscope_source_flag, "cheaper_elsewhere", "the RFQ's other line keeps its flag")
+
+    def test_offers_in_another_currency_are_compared_at_the_rfqs_date(self):
+        """A partnered distributor's offer in another currency is converted into the RFQ's at the RFQ's date (Odoo's
+        rates), so it can be the cheaper one; switching takes the converted price."""
+        own, other = self._own_and_dearer_other()
+        foreign = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("id", "not in", (self.company.currency_id | self.env.ref("base.EUR")).ids)], limit=1)
+        )
+        foreign.active = True
+        rates = self.env["res.currency.rate"]
+        for currency, rate in ((foreign, 2.0), (self.env.ref("base.EUR"), 1.0)):
+            if currency != self.company.currency_id:
+                rates.create({"currency_id": currency.id, "name": "2026-01-05", "rate": rate})
+        # Later rates, after the RFQ's date, that would make the offer dearer: they must not be used.
+        rates.create({"currency_id": foreign.id, "name": "2026-02-01", "rate": 0.5})
+        # Dearer than the own offer as a bare number, cheaper once converted (1 unit of it = 0.5 EUR on the RFQ's date).
+        other.write({"currency_id": foreign.id, "price": own.price * 1.5})
+        order = self._rfq([(own, own.price)])
+        order.date_order = "2026-01-10 09:00:00"
+        self.env["itscope.source.watch"]._flag_open_rfqs(self.company, (own | other).ids)
+        line = self._line(order, own)
+        self.assertRecordValues(
+            line, [{"itscope_source_flag": "cheaper_elsewhere", "itscope_better_offer_id": other.id}]
+        )
+        line.action_itscope_switch_source()
+        self.assertEqual(line.order_id.partner_id, other.partner_id)
+        self.assertAlmostEqual(line.price_unit, own.price * 0.75, places=2)
+        self.assertEqual(line.currency_id, self.env.ref("base.EUR"))
+
+    def _own_and_dearer_other(self):
+        """An in-stock offer that is its vendor's only offer of the product, and another partnered distributor's
+        in-stock offer of that product that is not cheaper."""
+        for own in self._own_offers(self._in_stock):
+            others = self.offers.filtered(
+                lambda other, own=own: (
+                    other.product_tmpl_id == own.product_tmpl_id
+                    and other.partner_id != own.partner_id
+                    and other.partner_id in self.partnered
+                    and self._in_stock(other)
+                )
+            )
+            if others and min(others.mapped("price")) >= own.price:
+                return own, others.sorted("price")[:1]
+        self.fail("the sandbox's catalogue has a cheapest in-stock offer that another distributor also has in stock")
