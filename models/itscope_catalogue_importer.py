@@ -463,7 +463,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         attachment = run.export_attachment_id.sudo()
         if not attachment.store_fname:
             raise UserError(
-                self.env._(
+                run._texts()._(
                     "The export %(name)s is not in the file store, so it cannot be streamed.", name=attachment.name
                 )
             )
@@ -626,12 +626,13 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """The products to write: once per puid, with a name, price-list lines only when the company takes them;
         returns them and how many products and offers were skipped."""
         products, seen, skipped = [], set(), 0
+        texts = self.env["itscope.sync.run"]._texts()  # what the run says, in its language
         for item in prepared:
             product = item.product
             if product.puid in seen:
-                problems.append((product.puid, self.env._("listed more than once; the first one was imported")))
+                problems.append((product.puid, texts._("listed more than once; the first one was imported")))
             elif not product.name:
-                problems.append((product.puid, self.env._("product without a name")))
+                problems.append((product.puid, texts._("product without a name")))
             elif product.is_price_list_line and not settings.import_price_list_lines:
                 skipped += 1 + len(item.offers) + item.skipped_offers
             else:
@@ -697,7 +698,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         existing, claimed = {}, set()
         for puid, ((tmpl_id, prod_id, barcode, categ_id, company_id, type_itscope_id), how) in rows.items():
             if how == "puid" and company_id not in (None, settings.company_id):
-                problems.append((puid, self.env._("the product with this ITscope id belongs to another company")))
+                texts = self.env["itscope.sync.run"]._texts()  # what the run says, in its language
+                problems.append((puid, texts._("the product with this ITscope id belongs to another company")))
                 existing[puid] = {}
                 continue
             if tmpl_id in claimed:
@@ -738,8 +740,9 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         free = {}
         for puid, ean in wanted.items():
             if ean in taken:
+                texts = self.env["itscope.sync.run"]._texts()  # what the run says, in its language
                 problems.append(
-                    (puid, self.env._("EAN %(ean)s already belongs to another product; imported without it", ean=ean))
+                    (puid, texts._("EAN %(ean)s already belongs to another product; imported without it", ean=ean))
                 )
             else:
                 free[puid] = ean
@@ -994,15 +997,16 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         """One note per distributor whose offers were skipped for want of a vendor, once per run."""
         logged = set((run.note_log or "").splitlines())
         notes = []
+        texts = run._texts()  # what the run says, in its language
         for distributor_id in dict.fromkeys(distributor_ids):
             name = settings.distributor_names.get(distributor_id)
             if name:
-                reason = self.env._(
+                reason = texts._(
                     "offers of %(distributor)s skipped: map the distributor to a vendor to import them",
                     distributor=name,
                 )
             else:
-                reason = self.env._("offers skipped: unknown distributor, sync the ITscope master data")
+                reason = texts._("offers skipped: unknown distributor, sync the ITscope master data")
             if "%s: %s" % (distributor_id, reason) not in logged:
                 notes.append((distributor_id, reason))
         run._add_errors(notes, count=False)

@@ -79,8 +79,10 @@ class ItscopePriceRefresh(models.AbstractModel):
     @api.model
     def _refresh(self, company):
         """Refresh ``company``'s offers from its update exports, else from its imported products asked by id; returns
-        the sync run. A failure (ITscope blocking us, say) rolls the writes back and fails the run."""
+        the sync run. A failure (ITscope blocking us, say) rolls the writes back and fails the run. It runs in the
+        language of the run's texts (the company's when scheduled): it writes nothing that has a language."""
         refresh = self.with_company(company).with_context(tracking_disable=True)
+        refresh = refresh.with_env(refresh.env["itscope.sync.run"]._texts())
 
         def work(run):
             problems = []

@@ -191,18 +191,26 @@ class ItscopeSyncRun(models.Model):
             with self.env.cr.savepoint():
                 yield self
         except ItscopeError as error:
-            self._fail(self.env["itscope.service"]._error_message(error))
+            self._fail(self._texts()["itscope.service"]._error_message(error))
         except UserError as error:
             self._fail(error.args[0])
         except Exception as error:  # noqa: BLE001 - any crash must end in a visible failed run, not a silent one
             _logger.exception("ITscope %s sync %s of company %s crashed", self.kind, self.id, self.company_id.id)
             self._fail(
-                self.env._(
+                self._texts()._(
                     "The sync stopped on an unexpected error (%(error)s). The server log has the details; ask your "
                     "administrator if it happens again.",
                     error=_short_reason(error),
                 )
             )
+
+    def _texts(self):
+        """The environment a run's texts (errors, notes, failure) are written in: the language of the user who runs
+        the sync, else, for a scheduled action (it runs without one), the company's, as the other scheduled actions
+        write theirs; the company is this run's, or without a run the current one. Only the texts: the work itself
+        keeps its environment (a catalogue import writes product names in the language of the one who runs it)."""
+        company = self.company_id if self else self.env.company
+        return self.with_context(lang=self.env.lang or company.partner_id.lang or "en_US").env
 
     def _count(self, created=0, updated=0, unchanged=0, skipped=0):
         self.ensure_one()

@@ -31,3 +31,4 @@ from . import test_catalogue_workers
 from . import test_i18n_complete
 from . import test_catalogue_raw_reimport
 from . import test_purchaser_day_tour
+from . import test_sync_run_language
