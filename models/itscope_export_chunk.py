@@ -48,9 +48,11 @@ MAX_WORKERS = 4  # cron records: ir_cron_itscope_catalogue_import and its copies
 CHUNKED_FROM = 2  # batches: a smaller file is imported by one worker
 CHUNKS_PER_WORKER = 2  # fewer chunks: each chunk reads the file up to its first product once
 
-# The stream each chunk left in this process, so its next batch continues reading instead of reading the export again
-# up to its checkpoint: (database, chunk id) -> (position, iterator).
-_OPEN_CHUNKS = {}
+# The export streams this process left, so the next step that starts where one stopped continues it instead of reading
+# the export again from its start: (database, run id, position) -> iterator. A chunk's last step leaves the stream at
+# the next chunk's first product; workers prefer the chunks whose stream they hold (reading a CSV-zip export up to a
+# position costs about 90 us a product).
+_OPEN_STREAMS = {}
 # A chunk row another transaction holds or changed since this one began: someone else is on it.
 _BUSY = (errors.LockNotAvailable, errors.SerializationFailure)
 
@@ -64,7 +66,7 @@ class ItscopeSyncRun(models.Model):
     @api.depends("export_chunk_ids.position", "export_chunk_ids.state")
     def _compute_progress(self):
         """A chunked import's progress: the products its chunks have imported (its own checkpoint moves at its end)."""
-        super()._compute_progress()
+        result = super()._compute_progress()
         for run in self.filtered(lambda run: run.state == "running" and run.export_chunk_ids and run.export_total):
             done = sum(chunk.position - chunk.first for chunk in run.export_chunk_ids if chunk.state != "scan")
             run.progress = 100.0 * min(done, run.export_total) / run.export_total
@@ -74,6 +76,7 @@ class ItscopeSyncRun(models.Model):
                 total=formatLang(self.env, run.export_total, digits=0),
                 percent=formatLang(self.env, run.progress, digits=0),
             )
+        return result
 
 
 class ItscopeExportChunk(models.Model):
@@ -157,6 +160,8 @@ class ItscopeExportChunk(models.Model):
         if not runs:
             return None
         remaining = len(runs.export_chunk_ids.filtered(lambda chunk: chunk.state != "done"))
+        for key in [key for key in _OPEN_STREAMS if key[0] == self.env.cr.dbname and key[1] not in runs.ids]:
+            _OPEN_STREAMS.pop(key, None)  # of imports that have ended
         waiting = self.browse()
         for run in runs:
             chunks_ = run.export_chunk_ids.sudo()
@@ -167,14 +172,14 @@ class ItscopeExportChunk(models.Model):
                     return 1, remaining
                 continue
             scanning = chunks_.filtered(lambda chunk: chunk.state == "scan")
-            for chunk in scanning:
+            for chunk in scanning.sorted(_stream_first):
                 if chunk._claim():
                     chunk._scan()
                     return 1, remaining
             if scanning:
                 waiting = waiting or scanning[0]
                 continue
-            for chunk in chunks_.filtered(lambda chunk: chunk.state == "import"):
+            for chunk in chunks_.filtered(lambda chunk: chunk.state == "import").sorted(_stream_first):
                 holder = chunk._waits_for(chunks_)
                 if holder:
                     waiting = waiting or holder
@@ -203,7 +208,8 @@ class ItscopeExportChunk(models.Model):
             return False
 
     def _wait(self):
-        """Wait until the worker holding this chunk commits its step (then this worker's next call sees it)."""
+        """Wait until the worker holding this chunk commits its step (then this worker's next call sees it); returns
+        False when that step changed the chunk (the lock is then refused: this transaction began before)."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint(flush=False):
@@ -211,16 +217,24 @@ class ItscopeExportChunk(models.Model):
                     SQL("SELECT id FROM itscope_export_chunk WHERE id = %s FOR UPDATE", self.id), log_exceptions=False
                 )
         except _BUSY:
-            pass
+            return False
+        return True
 
     def _stream(self, position):
-        """The export from ``position`` to the chunk's end: the stream this process left there, else read anew."""
-        key = (self.env.cr.dbname, self.id)
-        kept_position, payloads = _OPEN_CHUNKS.pop(key, (None, None))
-        if kept_position == position:
-            return payloads
-        attachment = self.run_id.export_attachment_id.sudo()
-        return itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), position, self.stop or None)
+        """The export from ``position`` on: the stream this process left there, else read anew up to it."""
+        payloads = _OPEN_STREAMS.pop((self.env.cr.dbname, self.run_id.id, position), None)
+        if payloads is None:
+            attachment = self.run_id.export_attachment_id.sudo()
+            payloads = itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), position, None)
+        return payloads
+
+    def _keep(self, position, payloads):
+        """Keep the stream, now at ``position``, for the next step in this process that starts there."""
+        _OPEN_STREAMS[(self.env.cr.dbname, self.run_id.id, position)] = payloads
+
+    def _limit(self, batch_size):
+        """How many products the chunk's next step reads: a batch, or what is left of the chunk."""
+        return min(batch_size, self.stop - self.position) if self.stop else batch_size
 
     def _importer(self):
         company = self.run_id.company_id
@@ -233,9 +247,9 @@ class ItscopeExportChunk(models.Model):
         importer = self._importer()
         settings = importer._prepare_settings(self.run_id.company_id, self.part_run_id)
         batch_size = importer_module.BATCH_SIZE
-        payloads = self._stream(self.position)
+        payloads, limit = self._stream(self.position), self._limit(batch_size)
         keys, read = set(), 0
-        for piece in chunks(itertools.islice(payloads, batch_size), importer_module.CHUNK_SIZE):
+        for piece in chunks(itertools.islice(payloads, limit), importer_module.CHUNK_SIZE):
             read += len(piece)
             changed, _unchanged = importer._skip_unchanged(settings, piece)
             for item in read_changed(settings, changed)[0] if changed else ():
@@ -250,11 +264,13 @@ class ItscopeExportChunk(models.Model):
                 )
             )
         position = self.position + read
-        if read < batch_size or (self.stop and position >= self.stop):
+        payloads, ended = _peek_end(payloads) if read == limit and not self.stop else (payloads, read < limit)
+        if not ended:
+            self._keep(position, payloads)
+        if ended or position == self.stop:
             self.write({"state": "import", "position": self.first})
         else:
             self.position = position
-            _OPEN_CHUNKS[(self.env.cr.dbname, self.id)] = (position, payloads)
 
     def _waits_for(self, siblings):
         """The chunk among ``siblings`` (the run's chunks) holding a batch not yet committed that shares a key with
@@ -285,19 +301,26 @@ class ItscopeExportChunk(models.Model):
         self.ensure_one()
         batch_size = importer_module.BATCH_SIZE
         part = self.part_run_id
-        if self.stop and self.stop - self.position <= batch_size:
-            batch_size = self.stop - self.position + 1  # the chunk's last batch: reading fewer ends the part
-        payloads = self._stream(self.position)
-        read = self._importer()._import_export_batch(part, payloads, batch_size=batch_size)
+        payloads, limit = self._stream(self.position), self._limit(batch_size)
+        if limit < batch_size or (self.stop and self.position + limit == self.stop):
+            # the chunk's last batch, read to its end only: reading fewer than asked ends the part
+            chunk_payloads, batch_size = itertools.islice(payloads, limit), limit + 1
+        else:
+            chunk_payloads = payloads
+        importer = self._importer()
+        read = importer._import_export_batch(part, chunk_payloads, batch_size=batch_size)
+        if part.state == "running" and read == limit and not self.stop:
+            payloads, ended = _peek_end(payloads)
+            if ended:  # the export ends with this batch: end the part now, not in a step that reads nothing
+                importer._import_export_batch(part, iter(()), batch_size=1)
         self.position = self.first + part.export_position
-        if part.state == "running" and read:
-            _OPEN_CHUNKS[(self.env.cr.dbname, self.id)] = (self.position, payloads)
+        if part.state == "running" and read == limit:
+            self._keep(self.position, payloads)
 
     def _part_done(self):
         """The part run read its chunk's last product: both done (the run's own end comes with the last chunk)."""
         self.part_run_id.write({"state": "done", "ended_at": fields.Datetime.now()})
         self.write({"state": "done", "position": self.first + self.part_run_id.export_position})
-        _OPEN_CHUNKS.pop((self.env.cr.dbname, self.id), None)
 
     # ------------------------------------------------------------
     # Ending
@@ -363,6 +386,24 @@ class ItscopeExportKey(models.Model):
                    CREATE INDEX IF NOT EXISTS itscope_export_key_key ON itscope_export_key (run_id, key, batch)"""
             )
         )
+
+
+def _peek_end(payloads):
+    """``(payloads, ended)``: whether the stream has ended, and the stream as it was (a product read to see it is put
+    back). So the last chunk's last step knows the export ends there; otherwise a further step, in whichever worker
+    takes it, would read the whole export up to its end to find nothing."""
+    following = next(payloads, _END)
+    if following is _END:
+        return payloads, True
+    return itertools.chain((following,), payloads), False
+
+
+_END = object()
+
+
+def _stream_first(chunk):
+    """Sort key of the chunks a worker tries: those whose stream this process holds first, then in file order."""
+    return ((chunk.env.cr.dbname, chunk.run_id.id, chunk.position) not in _OPEN_STREAMS, chunk.first)
 
 
 def _keys(item):
