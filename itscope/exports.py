@@ -229,7 +229,8 @@ def count_products(path):
                 if table.fast:
                     return table.count_rows()
                 return sum(1 for _row in _CsvTable(archive, info, "product"))
-        if sniff_format(path) == "json":
+        form = sniff_format(path)
+        if form == "json":
             counted = _count_json(path)
             if counted is not None:
                 return counted
@@ -254,12 +255,17 @@ def _count_json(path):
             return 1
         if stream.buffer[stream.pos] != 0x7B or not (prefix := stream._first_key()):
             return None
-        count, tail, data = 0, b"", stream.buffer[stream.pos :]
-        while data:
-            count += (tail + data).count(prefix)
-            tail = data[1 - len(prefix) :]
-            data = handle.read(_CHUNK)
-        return count
+        return _count_bytes(handle, prefix, stream.buffer[stream.pos :])
+
+
+def _count_bytes(source, needle, data):
+    """How often ``needle`` occurs in ``data`` and what follows it in the open file ``source``."""
+    count, tail = 0, b""
+    while data:
+        count += (tail + data).count(needle)
+        tail = data[1 - len(needle) :]
+        data = source.read(_CHUNK)
+    return count
 
 
 # ------------------------------------------------------------
@@ -1449,6 +1455,11 @@ class _RawLinkedTable:
 
     def take(self, key):
         """``[(first line number, lines)]`` of the product whose link is ``key``."""
+        keys, index = self.keys, self.index
+        if index < len(keys):  # most tables have no row for most products: said at once
+            own = keys[index]
+            if own != key and own is not None and own is not False:
+                return ()
         rows = []
         while True:
             keys, index = self.keys, self.index
@@ -1610,7 +1621,9 @@ class _RawCsvTable:
         reason = "holds bytes that are no %s text" % self.encoding_name if _UNDECODABLE.search(text) else None
         if len(values) != len(self.header):
             reason = "has %d values where its header names %d columns" % (len(values), len(self.header))
-        elif len(text) > MAX_TEXT and any(len(value) > MAX_TEXT for value in values):  # no value is longer than its line
+        elif len(text) > MAX_TEXT and any(
+            len(value) > MAX_TEXT for value in values
+        ):  # no value is longer than its line
             reason = "has a value longer than %d characters" % MAX_TEXT
         return number, row, reason
 
