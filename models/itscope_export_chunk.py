@@ -14,13 +14,16 @@ each), is split when its import starts:
   (``FOR UPDATE SKIP LOCKED``), does one step on it and returns; the cron runner commits and calls again. So N workers
   advance N chunks at once, and a killed worker's chunk resumes at its checkpoint in whichever worker takes it next.
 - **File order where products meet**: before any chunk writes, every chunk is read once for the keys its new or changed
-  products touch (their ITscope id and their accessories', EAN, manufacturer SKU, the offers they bring: phase
-  ``scan``). A batch that shares a key with a batch of an earlier chunk waits until that batch is committed; batches
-  that share none run at the same time. So two products that meet on an EAN, a manufacturer SKU, an ITscope id or an
-  offer are written in file order, the second seeing the first, as one worker writes them: no duplicate product or
-  offer, and the same product wins a contested EAN or an existing product to link. (Should the order ever miss one,
-  the unique indexes on the ITscope id, the binding and the offer refuse the duplicate: that batch fails and rolls back,
-  nothing is written twice.) Waiting is a lock wait on the chunk row the other worker holds, not a poll.
+  products touch (their ITscope id, EAN, manufacturer SKU, the offers they bring: phase ``scan``). A batch that shares
+  a key with a batch of an earlier chunk waits until that batch is committed; batches that share none run at the same
+  time. So two products that meet on an EAN, a manufacturer SKU, an ITscope id or an offer are written in file order,
+  the second seeing the first, as one worker writes them: no duplicate product or offer, and the same product wins a
+  contested EAN or an existing product to link. (Should the order ever miss one, the unique indexes on the ITscope id,
+  the binding and the offer refuse the duplicate: that batch fails and rolls back, nothing is written twice.) Waiting
+  is a lock wait on the chunk row the other worker holds, not a poll. Accessories are no key: nearly every product
+  lists some, anywhere in the file, and waiting for them made the chunks run one after the other. The links come out
+  the same (the run's end links what a batch could not yet); only a re-imported product whose accessory another chunk
+  creates may count as updated where one worker counts it unchanged, or the other way round.
 - **End**: the run finishes exactly once, in the first worker call that finds all its chunks done and gets its row
   (``NOWAIT``): the parts' counts are summed into it, their errors and notes appended in file order (a note once), then
   ``_finish_export_import`` does what it does after one worker. A failed part fails the run with its reason.
@@ -407,10 +410,10 @@ def _stream_first(chunk):
 
 
 def _keys(item):
-    """Digests of the keys a prepared product touches: its ITscope id and its accessories', its EAN, its manufacturer
-    SKU and the ITscope ids of the offers it brings."""
+    """Digests of the keys a prepared product touches: its ITscope id, its EAN, its manufacturer SKU and the ITscope
+    ids of the offers it brings."""
     product = item.product
-    texts = ["p" + product.puid, *("p" + puid for puid in product.accessory_puids)]
+    texts = ["p" + product.puid]
     if product.ean:
         texts.append("e" + product.ean)
     if product.manufacturer_sku:

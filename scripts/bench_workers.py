@@ -26,6 +26,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import bench_import  # noqa: E402 - the benchmark this one reuses
 
 BENCH_DB = "itscope_bench_workers"
+# A template of its own: bench_import drops the templates of its prefix made for other code, whoever is cloning them.
+bench_import.TEMPLATE_PREFIX = "itscope_bench_workers_tpl_"
 IDLE_PAUSE = 0.05  # seconds a worker waits after a call that found nothing to do
 
 
