@@ -49,23 +49,42 @@ class ItscopeOfferHistory(models.Model):
         # Rows arrive in time order, so a BRIN index finds the old ones to prune at almost no cost per insert.
         create_index(cr, "itscope_offer_history_changed_at_brin", self._table, ["changed_at"], method="brin")
 
+    # The vendor-line columns a history row is made of, and the row made of them (``written``: the lines as changed).
+    _RECORDED = ("company_id", "product_tmpl_id", "partner_id", "itscope_offer_id", "price", "itscope_stock",
+                 "itscope_available")  # fmt: skip
+    _INSERT = """
+        INSERT INTO itscope_offer_history
+               (company_id, product_tmpl_id, partner_id, offer_id, changed_at, price, stock, available)
+        SELECT si.company_id, si.product_tmpl_id, si.partner_id, si.itscope_offer_id, %(at)s, si.price,
+               si.itscope_stock, si.itscope_available
+          FROM %(lines)s si
+    """
+
+    @api.model
+    def _keeps(self, company):
+        """Whether ``company`` keeps an offer history."""
+        return company.itscope_offer_history_days > 0
+
+    @api.model
+    def _recording(self, company, at):
+        """What :func:`bulk_sql.update_changed` needs (``written=``) to keep the vendor lines it writes as changed
+        ``at``, in its own statement: the history rows come from the UPDATE's RETURNING (the lines' new values), with
+        no second pass over the vendor lines; None when ``company`` keeps no history."""
+        if not self._keeps(company):
+            return None
+        return self._RECORDED, SQL(self._INSERT, at=at, lines=SQL("written"))
+
     @api.model
     def _record(self, company, supplierinfo_ids, at):
         """Keep the current state of the vendor lines ``supplierinfo_ids`` as changed ``at``, in one statement;
-        nothing when ``company`` keeps no history."""
-        if not supplierinfo_ids or company.itscope_offer_history_days <= 0:
+        nothing when ``company`` keeps no history. (The refresh's bulk of changes is kept by :meth:`_recording`.)"""
+        if not supplierinfo_ids or not self._keeps(company):
             return
         self.env.cr.execute(
             SQL(
-                """
-                INSERT INTO itscope_offer_history
-                       (company_id, product_tmpl_id, partner_id, offer_id, changed_at, price, stock, available)
-                SELECT si.company_id, si.product_tmpl_id, si.partner_id, si.itscope_offer_id, %(at)s, si.price,
-                       si.itscope_stock, si.itscope_available
-                  FROM product_supplierinfo si
-                 WHERE si.id = ANY(%(ids)s)
-                """,
+                self._INSERT + " WHERE si.id = ANY(%(ids)s)",
                 at=at,
+                lines=SQL("product_supplierinfo"),
                 ids=list(supplierinfo_ids),
             )
         )

@@ -15,8 +15,9 @@ become unavailable. Products an update export does not list are left to the dail
 creates no vendor line (the catalogue import does), writes only ITscope's offer state, and never another company's
 lines; none of the columns it writes has a stored dependent, so updating them in SQL skips no recomputation.
 
-Each chunk's written lines are kept in the offer history (``itscope.offer.history``) by one INSERT ... SELECT in the
-same transaction, and after a refresh the open RFQs of the products it changed are judged (``itscope.source.watch``).
+Each chunk's changed lines are kept in the offer history (``itscope.offer.history``) by the UPDATE that changes them
+(its RETURNING feeds an INSERT in the same statement), and after a refresh the open RFQs of the products it changed
+are judged (``itscope.source.watch``).
 """
 
 import logging
@@ -57,6 +58,15 @@ _LISTED_OFFER = SQL("EXISTS (SELECT 1 FROM itscope_refresh_offer o WHERE o.offer
 class ItscopePriceRefresh(models.AbstractModel):
     _name = "itscope.price.refresh"
     _description = "ITscope Price and Stock Refresh"
+
+    def init(self):
+        # The refresh rewrites a vendor line's offer state several times a day. With room left on each page for a
+        # row's next version (fillfactor 50: a row is about 200 bytes), PostgreSQL writes that version beside the old
+        # one without touching any of the table's indexes (a HOT update: none of the columns the refresh writes is
+        # indexed), even when a refresh changes every offer. Measured on 100,000 changed offers: the UPDATE took
+        # 0.67-0.80 s instead of 2.8-3.1 s (the table freshly written at 50 % against 100 %). The table takes twice
+        # the pages: about 40 MB per 100,000 vendor lines. Pages written from now on follow it.
+        self.env.cr.execute(SQL("ALTER TABLE product_supplierinfo SET (fillfactor = 50)"))
 
     # ------------------------------------------------------------
     # Ways in
@@ -195,6 +205,7 @@ class ItscopePriceRefresh(models.AbstractModel):
             "price_digits": self.env["product.supplierinfo"]._fields["price"].get_digits(self.env)[1],
         }
         calculated = company.itscope_price_source == "price_calc"
+        history = self.env["itscope.offer.history"]
         written = set()
         self.env.flush_all()
         cr.execute(_TEMP_TABLES)
@@ -209,7 +220,7 @@ class ItscopePriceRefresh(models.AbstractModel):
                 bulk_sql.copy_rows(cr, "itscope_refresh_product", ("puid",), product_rows)
                 bulk_sql.copy_rows(cr, "itscope_refresh_offer", _OFFER_COLUMNS, offer_rows)
                 cr.execute(SQL("ANALYZE itscope_refresh_offer, itscope_refresh_product"))
-                changed = self._write_changed(params)
+                changed = self._write_changed(params, history._recording(company, params["now"]))
                 gone = {
                     line_id
                     for line_id, _template_id in bulk_sql.mark_offers_unavailable(
@@ -235,7 +246,7 @@ class ItscopePriceRefresh(models.AbstractModel):
                 )
                 matched = cr.fetchone()[0]
                 written |= changed | gone
-                self.env["itscope.offer.history"]._record(company, changed | gone, params["now"])
+                history._record(company, gone, params["now"])  # changed ones: kept by their UPDATE
                 if run:
                     run._add_errors(problems)
                     run._count(
@@ -249,9 +260,10 @@ class ItscopePriceRefresh(models.AbstractModel):
         return written
 
     @api.model
-    def _write_changed(self, params):
+    def _write_changed(self, params, recording=None):
         """Write the offer state of the company's vendor lines the chunk's offers change; returns their ids. A price
-        ITscope leaves out keeps the line's price (price is NOT NULL); incoming prices are rounded as the field is."""
+        ITscope leaves out keeps the line's price (price is NOT NULL); incoming prices are rounded as the field is.
+        ``recording``: the offer history's (``itscope.offer.history._recording``), kept by the same statement."""
         incoming = {column: SQL.identifier("o", source) for column, source in bulk_sql.OFFER_STATE.items()}
         incoming["price"] = SQL("COALESCE(round(o.price, %s), si.price)", params["price_digits"])
         incoming["itscope_available"] = SQL("true")
@@ -268,6 +280,7 @@ class ItscopePriceRefresh(models.AbstractModel):
             params["uid"],
             params["now"],
             compared=_CHANGE_COLUMNS,
+            written=recording,
         )
 
 

@@ -12,12 +12,16 @@
 5. Applies the same update again with the refresh writer: nothing changes, so no row may be written (counted by the
    rows whose ``xmin`` is that transaction's).
 
+The company keeps the offer history (its default retention), so step 3 also writes one history row per change, and
+the script checks it did.
+
 It prints the figures and ends with one line ``RESULT changes=… refresh_s=… orm_s=… ratio=…
-unchanged_rows_written=…``. Reading the update is not timed: both ways start from the same records.
+unchanged_rows_written=… history_rows=…``. Reading the update is not timed: both ways start from the same records.
 """
 
 import argparse
 import dataclasses
+import os
 import subprocess
 import time
 from collections import defaultdict
@@ -98,12 +102,17 @@ def run(odoo, Registry, count):
 
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        assert env.company.itscope_offer_history_days > 0, "the company keeps the offer history"
+        report["load_before"] = os.getloadavg()[0]
         started = time.perf_counter()
         written = env["itscope.price.refresh"]._write_update(env.company, listed, [])
         cr.commit()
         report["refresh_s"] = time.perf_counter() - started
+        cr.execute("SELECT count(*) FROM itscope_offer_history")
+        report["history_rows"] = cr.fetchone()[0]
     report["changes"] = len(written)
     assert len(written) == count, "every offer changes: %d of %d written" % (len(written), count)
+    assert report["history_rows"] == count, "each change kept in the offer history"
 
     orm_registry = Registry(ORM_DB)
     report["orm_s"], report["orm_writes"] = grouped_orm_writes(odoo, orm_registry, update)
@@ -249,9 +258,18 @@ def print_report(report):
         report["orm_s"], report["offers"] / report["orm_s"], report["orm_writes"]))  # fmt: skip
     print("Ratio:           %8.1f x" % ratio)
     print("Unchanged again: %8.2f s, %d rows written" % (report["unchanged_s"], report["unchanged_rows_written"]))
+    print("Offer history:   %8d rows kept by the refresh (load average %.2f as it started)" % (
+        report["history_rows"], report["load_before"]))  # fmt: skip
     print(
-        "RESULT changes=%d refresh_s=%.2f orm_s=%.2f ratio=%.1f unchanged_rows_written=%d"
-        % (report["changes"], report["refresh_s"], report["orm_s"], ratio, report["unchanged_rows_written"])
+        "RESULT changes=%d refresh_s=%.2f orm_s=%.2f ratio=%.1f unchanged_rows_written=%d history_rows=%d"
+        % (
+            report["changes"],
+            report["refresh_s"],
+            report["orm_s"],
+            ratio,
+            report["unchanged_rows_written"],
+            report["history_rows"],
+        )
     )
 
 

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..itscope.sandbox.catalogue import catalogue_for
 from .common import ItscopeCase
@@ -61,6 +62,34 @@ class TestOfferHistory(ItscopeCase):
         unchanged = self.History.search_count([])
         self._refresh()
         self.assertEqual(self.History.search_count([]), unchanged, "a refresh that changes nothing keeps nothing")
+
+    def test_history_rows_come_from_the_update_that_changes_the_offers(self):
+        """One statement per chunk changes the offers and keeps them (the UPDATE's RETURNING feeds the history's
+        INSERT): no second pass over the vendor lines; and the vendor lines leave room for their next version, so
+        the UPDATE touches no index (HOT updates)."""
+        self._refresh()  # catch up with whatever generation the sandbox is at
+        self.env.flush_all()
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(query.code if isinstance(query, SQL) else str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        stats = """SELECT COALESCE(sum(n_tup_upd), 0), COALESCE(sum(n_tup_hot_upd), 0) FROM pg_stat_xact_user_tables
+                    WHERE relname = 'product_supplierinfo'"""
+        self.env.cr.execute(stats)
+        updated, hot = self.env.cr.fetchone()
+        with patch.object(type(self.env.cr), "execute", spy):
+            _run, added = self._tick_and_refresh()
+        self.assertTrue(added)
+        keeping = [code for code in statements if "INSERT INTO itscope_offer_history" in code]
+        self.assertEqual(len(keeping), 1, "one chunk, one statement keeps its changes")
+        self.assertIn('UPDATE "product_supplierinfo"', keeping[0], "the statement that changes the offers")
+        self.env.cr.execute(stats)
+        updated_after, hot_after = self.env.cr.fetchone()
+        self.assertGreaterEqual(updated_after - updated, len(added))
+        self.assertEqual(hot_after - hot, updated_after - updated, "every vendor line rewritten in place")
 
     def test_company_keeping_no_history_records_none(self):
         self.company.itscope_offer_history_days = 0

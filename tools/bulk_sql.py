@@ -47,26 +47,41 @@ def insert_select(cr, table, values, constants, source):
     )
 
 
-def update_changed(cr, table, alias, assignments, source, returning, uid, now, compared=None):
+def update_changed(cr, table, alias, assignments, source, returning, uid, now, compared=None, written=None):
     """UPDATE ``table`` (as ``alias``) with ``assignments`` (column -> SQL expression) for the rows ``source`` (an SQL
     ``FROM ... WHERE ...``) selects, where one of the ``compared`` columns (by default all) changes its value; bumps
     write_uid and write_date on those rows only. Returns the set of ``returning`` (an SQL expression) of the rows
-    written."""
+    written.
+
+    ``written``: ``(columns, statement)`` to do more with the rows written, in the same statement: the UPDATE also
+    returns those ``columns`` of ``alias`` (their new values), and ``statement`` (an SQL ``INSERT ... SELECT ... FROM
+    written``, say) reads them from the ``written`` CTE. No second pass over the table, no list of ids sent back.
+    """
     compared = compared or list(assignments)
-    cr.execute(
-        SQL(
-            "UPDATE %s %s SET %s, write_uid = %s, write_date = %s %s AND (%s) IS DISTINCT FROM (%s) RETURNING %s",
-            SQL.identifier(table),
-            SQL.identifier(alias),
-            SQL(", ").join(SQL("%s = %s", SQL.identifier(column), value) for column, value in assignments.items()),
-            uid,
-            now,
-            source,
-            SQL(", ").join(SQL.identifier(alias, column) for column in compared),
-            SQL(", ").join(assignments[column] for column in compared),
-            returning,
-        )
+    update = SQL(
+        "UPDATE %s %s SET %s, write_uid = %s, write_date = %s %s AND (%s) IS DISTINCT FROM (%s)",
+        SQL.identifier(table),
+        SQL.identifier(alias),
+        SQL(", ").join(SQL("%s = %s", SQL.identifier(column), value) for column, value in assignments.items()),
+        uid,
+        now,
+        source,
+        SQL(", ").join(SQL.identifier(alias, column) for column in compared),
+        SQL(", ").join(assignments[column] for column in compared),
     )
+    if written:
+        columns, statement = written
+        cr.execute(
+            SQL(
+                "WITH written AS (%s RETURNING %s AS returned, %s), extra AS (%s) SELECT returned FROM written",
+                update,
+                returning,
+                SQL(", ").join(SQL.identifier(alias, column) for column in columns),
+                statement,
+            )
+        )
+    else:
+        cr.execute(SQL("%s RETURNING %s", update, returning))
     return {row[0] for row in cr.fetchall()}
 
 
