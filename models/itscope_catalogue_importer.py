@@ -20,6 +20,7 @@ model orchestrates: settings, batches and checkpoints, matching, and the stateme
 """
 
 import itertools
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, models
@@ -291,11 +292,11 @@ class ItscopeCatalogueImporter(models.AbstractModel):
 
     @api.model
     def _wake_import_workers(self, workers=1):
-        """Trigger the crons of the first ``workers`` import workers."""
-        for worker in range(1, workers + 1):
-            suffix = "" if worker == 1 else "_%s" % worker
-            cron = self.env.ref("itscope_connector.ir_cron_itscope_catalogue_import" + suffix, raise_if_not_found=False)
-            if cron:
+        """Trigger the import crons of workers 1 to ``workers`` (the addon's and any copy with ``worker=N``)."""
+        crons = self.env["ir.cron"].sudo().search([("code", "like", "_cron_itscope_import_exports(")])
+        for cron in crons:
+            number = re.search(r"worker=(\d+)", cron.code or "")
+            if (int(number.group(1)) if number else 1) <= workers:
                 cron._trigger()
 
     # ------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Odoo runs one cron record in one worker at a time, so an export import advanced by one cron uses one core of the Odoo
 side. A file of at least ``CHUNKED_FROM`` batches, imported while the system parameter
-``itscope_connector.import_workers`` asks for more than one worker (default 1, at most ``MAX_WORKERS``: one cron record
-each), is split when its import starts:
+``itscope_connector.import_workers`` asks for more than one worker (default 1, at most ``MAX_WORKERS``; one cron record
+each: the addon has four, more are copies of the import cron with ``worker=N`` in their code), is split when its
+import starts:
 
 - **Chunks**: runs of whole batches of the file (``first`` to ``stop``, multiples of the batch size), each with a *part
   run*: an archived ``itscope.sync.run`` that ``_import_export_batch`` advances exactly as it advances a whole run: its
@@ -47,7 +48,7 @@ from .itscope_sync_run import MAX_LOG_LINES
 
 WORKERS_PARAMETER = "itscope_connector.import_workers"
 DEFAULT_WORKERS = 1  # opt-in: more workers need as many free cron threads (max_cron_threads)
-MAX_WORKERS = 4  # cron records: ir_cron_itscope_catalogue_import and its copies _2 .. _4
+MAX_WORKERS = 16  # the addon's cron records are ir_cron_itscope_catalogue_import and its copies _2 .. _4
 CHUNKED_FROM = 2  # batches: a smaller file is imported by one worker
 CHUNKS_PER_WORKER = 2  # fewer chunks: each chunk reads the file up to its first product once
 
