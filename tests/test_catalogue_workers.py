@@ -47,6 +47,9 @@ class TestCatalogueWorkers(TransactionCase):
         cls.shared_ean = [str(products[i]["puid"]) for i in (2, 20, 50)]
         cls.puids = sorted({str(product["puid"]) for product in products})
         cls.export = b"".join(export_chunks("csv", "standard", products))
+        # the same export without its last 8 products: a full import of it retires their offers
+        cls.shorter_export = b"".join(export_chunks("csv", "standard", products[: COUNT - 8]))
+        cls.retired = [str(product["puid"]) for product in products[COUNT - 8 :] if product is not products[60]]
         cls.distributor_ids = sorted({str(d["supplier"]["id"]) for d in catalogue.distributors})
         with cls._cursor() as env:
             company = env.company
@@ -97,10 +100,14 @@ class TestCatalogueWorkers(TransactionCase):
     # ------------------------------------------------------------
 
     def _import(self, workers):
-        """Products already in Odoo, then the export imported by ``workers`` cron workers; returns the end state and
-        removes what the import and this helper committed."""
+        """Products already in Odoo, then the export imported as a full export by ``workers`` cron workers, then again
+        without its last products (whose offers it retires); returns the end state and removes what the imports and
+        this helper committed."""
         with self._cursor() as env:
             env["ir.config_parameter"].set_param(itscope_export_chunk.WORKERS_PARAMETER, workers)
+            export = env["itscope.export"].create(
+                {"name": "Workers test", "export_ref": "5a9d1000-c0de-4e57-8a7e-000000000714", "full": True}
+            )
             user_products = env["product.template"].create(
                 [
                     {"name": "Workers test: by EAN", "barcode": self.user_ean, "default_code": "WT-EAN"},
@@ -112,19 +119,26 @@ class TestCatalogueWorkers(TransactionCase):
                     },
                 ]
             )
-            attachment = env["ir.attachment"].create({"name": "export.zip", "raw": self.export})
-            run = env["itscope.catalogue.importer"]._start_export_import(env.company, attachment)
-            ids = {"run": run.id, "attachment": attachment.id, "user": user_products.ids}
+            ids = {"runs": [], "attachments": [], "user": user_products.ids, "export": export.id}
         self.addCleanup(self._remove_import, ids)
-        failures = []
-        threads = [
-            threading.Thread(target=self._work, args=(ids["run"], worker, failures)) for worker in range(1, workers + 1)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertFalse(failures)
+        for body in (self.export, self.shorter_export):
+            with self._cursor() as env:
+                attachment = env["ir.attachment"].create({"name": "export.zip", "raw": body})
+                export = env["itscope.export"].browse(ids["export"])
+                run = env["itscope.catalogue.importer"]._start_export_import(
+                    env.company, attachment, full=True, export=export
+                )
+                ids["runs"].append(run.id)
+                ids["attachments"].append(attachment.id)
+            failures = []
+            threads = [
+                threading.Thread(target=self._work, args=(run.id, worker, failures)) for worker in range(1, workers + 1)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            self.assertFalse(failures)
         state = self._state(ids)
         self._remove_import(ids)
         return state
@@ -145,7 +159,7 @@ class TestCatalogueWorkers(TransactionCase):
     def _state(self, ids):
         """Everything the import wrote, keyed by ITscope id (or the product already in Odoo), without ids or dates."""
         with self._cursor() as env:
-            run = env["itscope.sync.run"].browse(ids["run"])
+            runs = env["itscope.sync.run"].browse(ids["runs"])
             templates = (
                 env["product.template"]
                 .with_context(active_test=False)
@@ -187,23 +201,26 @@ class TestCatalogueWorkers(TransactionCase):
                 for template in templates
             )
             bindings = sorted(
-                (binding.itscope_id, key(binding.product_tmpl_id), binding.payload_hash or "")
+                (binding.itscope_id, key(binding.product_tmpl_id), binding.payload_hash or "", binding.export_id.name)
                 for binding in env["itscope.product"].search(
                     [("company_id", "=", self.company_id), ("itscope_id", "in", self.puids)]
                 )
             )
-            summary = (
-                run.state,
-                run.created_count,
-                run.updated_count,
-                run.unchanged_count,
-                run.skipped_count,
-                run.error_count,
-                run.export_position,
-                sorted((run.error_log or "").splitlines()),
-                sorted((run.note_log or "").splitlines()),
-            )
-            return {"products": products, "bindings": bindings, "run": summary}
+            summary = [
+                (
+                    run.state,
+                    run.created_count,
+                    run.updated_count,
+                    run.unchanged_count,
+                    run.skipped_count,
+                    run.error_count,
+                    run.export_position,
+                    sorted((run.error_log or "").splitlines()),
+                    sorted((run.note_log or "").splitlines()),
+                )
+                for run in runs
+            ]
+            return {"products": products, "bindings": bindings, "runs": summary}
 
     def _remove_import(self, ids):
         with self._cursor() as env:
@@ -215,12 +232,13 @@ class TestCatalogueWorkers(TransactionCase):
             env["product.supplierinfo"].search([("product_tmpl_id", "in", templates.ids)]).unlink()
             env["itscope.product"].search([("product_tmpl_id", "in", templates.ids)]).unlink()
             templates.unlink()
-            run = env["itscope.sync.run"].with_context(active_test=False).browse(ids["run"]).exists()
-            parts = run.export_chunk_ids.part_run_id
-            env["itscope.product.seen"].search([("run_id", "in", (run | parts).ids)]).unlink()
-            env.cr.execute("DELETE FROM itscope_export_key WHERE run_id = %s", [ids["run"]])
-            (run | parts).unlink()
-            env["ir.attachment"].browse(ids["attachment"]).exists().unlink()
+            runs = env["itscope.sync.run"].with_context(active_test=False).browse(ids["runs"]).exists()
+            runs |= runs.export_chunk_ids.part_run_id
+            env["itscope.product.seen"].search([("run_id", "in", runs.ids)]).unlink()
+            env.cr.execute("DELETE FROM itscope_export_key WHERE run_id = ANY(%s)", [ids["runs"]])
+            runs.unlink()
+            env["ir.attachment"].browse(ids["attachments"]).exists().unlink()
+            env["itscope.export"].browse(ids["export"]).exists().unlink()
             env["ir.config_parameter"].set_param(itscope_export_chunk.WORKERS_PARAMETER, False)
 
     # ------------------------------------------------------------
@@ -228,9 +246,10 @@ class TestCatalogueWorkers(TransactionCase):
     # ------------------------------------------------------------
 
     def test_two_workers_end_as_one(self):
-        """The same file imported by one worker and by two workers in parallel: the same products, barcodes,
-        bindings, vendor lines with prices and stock, counts and logged problems; products meeting across chunks on an
-        EAN, a manufacturer SKU, an offer or their ITscope id are neither duplicated nor written out of file order."""
+        """The same file imported by one worker and by two workers in parallel, as a full export, then again without
+        its last products: the same products, barcodes, bindings, vendor lines with prices, stock and availability,
+        counts and logged problems; products meeting across chunks on an EAN, a manufacturer SKU, an offer or their
+        ITscope id are neither duplicated nor written out of file order."""
         with (
             patch.object(itscope_catalogue_importer, "BATCH_SIZE", BATCH),
             patch.object(itscope_catalogue_importer, "CHUNK_SIZE", WRITE_CHUNK),
@@ -245,8 +264,13 @@ class TestCatalogueWorkers(TransactionCase):
         self.assertEqual(barcodes, [barcodes[0], "", ""], "the first product with an EAN gets it as its barcode")
         self.assertTrue(barcodes[0])
         self.assertEqual(len(one["bindings"]), len(self.puids))
-        self.assertEqual(one["run"][:2], ("partial", len(self.puids) - 2))  # 2 linked: not created
-        self.assertEqual(two["run"], one["run"])
+        self.assertEqual({binding[3] for binding in one["bindings"]}, {"Workers test"}, "the export's products")
+        self.assertEqual(one["runs"][0][:2], ("partial", len(self.puids) - 2))  # 2 linked: not created
+        offers = {row[1]: row[11] for row in one["products"]}  # by ITscope id
+        self.assertTrue(any(offers[puid] for puid in self.retired))
+        self.assertFalse(any(line[6] for puid in self.retired for line in offers[puid]), "retired by the full import")
+        self.assertTrue(all(line[6] for puid in set(self.puids) - set(self.retired) for line in offers[puid][:1]))
+        self.assertEqual(two["runs"], one["runs"])
         self.assertEqual(two["bindings"], one["bindings"])
         self.assertEqual(two["products"], one["products"])
 
