@@ -1406,32 +1406,65 @@ class _RawCsvExport:
         puid = (values.get("puid") or "").strip()
         if reason:
             return [BadRow(puid or None, "%s line %d %s" % (products.name, number, reason))]
-        children, grandchildren = {}, {}
+        read = {}
         for name, rows in taken:
             table = self.tables[name]
-            read = []
-            for first, lines in rows:
-                for offset, line in enumerate(lines):
-                    if line not in (b"", b"\r") or first + offset in table.too_long:
-                        read.append(table.row(first + offset, line))
-            memory = _MemoryTable(table, read)
-            (children if name in _CHILDREN else grandchildren)[name] = _LinkedTable(memory, self.key_columns[name])
-        nested, problems = _take_linked(puid, children, grandchildren)
+            read[name] = [
+                table.row(first + offset, line)
+                for first, lines in rows
+                for offset, line in enumerate(lines)
+                if line not in (b"", b"\r") or first + offset in table.too_long
+            ]
+        problems, nested = [], {}
+        for name in _CHILDREN:
+            if name not in read:
+                continue
+            items = []
+            for line, row, why in read[name]:
+                if why:
+                    problems.append(self._bad_row(name, line, row, why))
+                else:  # taken by its link: every readable row is this product's (see _LinkedTable.take)
+                    items.append({key: value for key, value in row.items() if value and key not in _LINK_COLUMNS})
+            if name == "supplieritem":
+                self._nest_offer_rows(puid, items, read, problems)
+            nested[_CHILDREN[name]] = items
         product = {key: value for key, value in values.items() if value != ""}
         product.update(nested)
         return [*problems, product]
 
+    def _nest_offer_rows(self, puid, items, read, problems):
+        """Each offer's packaging info, projects and contract parameters, taken offer by offer in the order of the
+        offers as :func:`_take_linked` takes them (a row of another offer ends an offer's rows; what no offer took
+        goes with the product, unsaid)."""
+        positions = dict.fromkeys(_GRANDCHILDREN, 0)
+        for item in items:
+            offer = (item.get("id") or "").strip()
+            for name, (key, kind) in _GRANDCHILDREN.items():
+                rows = read.get(name)
+                if not rows:
+                    continue
+                product_link, offer_link = self.key_columns[name]
+                index, found = positions[name], []
+                while index < len(rows):
+                    line, values, reason = rows[index]
+                    if reason:
+                        problems.append(self._bad_row(name, line, values, reason))
+                    elif (values.get(product_link) or "").strip() == puid and (
+                        values.get(offer_link) or ""
+                    ).strip() == offer:
+                        found.append(
+                            {column: value for column, value in values.items() if value and column not in _LINK_COLUMNS}
+                        )
+                    else:
+                        break
+                    index += 1
+                positions[name] = index
+                if found:
+                    item[key] = found[0] if kind is dict else found
 
-class _MemoryTable:
-    """Rows of one table already read, as :class:`_LinkedTable` takes them."""
-
-    def __init__(self, table, rows):
-        self.name = table.name
-        self.unknown_columns = table.unknown_columns
-        self.rows = rows
-
-    def __iter__(self):
-        return iter(self.rows)
+    def _bad_row(self, name, line, values, reason):
+        link = (values.get(self.key_columns[name][0]) or "").strip()
+        return BadRow(link or None, "%s line %d %s" % (self.tables[name].name, line, reason))
 
 
 class _RawLinkedTable:
@@ -1610,15 +1643,23 @@ class _RawCsvTable:
 
     def row(self, number, line):
         """``(line number, {column: value}, reason or None)`` of one line, as :class:`_CsvTable` reads a row."""
-        text = line.decode(self.line_encoding, "surrogateescape")
+        try:
+            text, undecodable = line.decode(self.line_encoding), False
+        except UnicodeDecodeError:
+            text = line.decode(self.line_encoding, "surrogateescape")
+            undecodable = bool(_UNDECODABLE.search(text))
         if number in self.too_long or len(text) >= MAX_ROW:
             return number, self._ids(text[:MAX_ROW]), "is longer than %d characters" % MAX_ROW
-        try:
-            values = next(csv.reader([text], **self.dialect), [])
-        except csv.Error as exc:
-            return number, self._ids(text), "is no CSV row (%s)" % exc
+        bare = text.removesuffix("\r")
+        if bare and len(bare) <= MAX_TEXT and "\r" not in bare and "\x00" not in bare:
+            values = bare.split("\t")  # what csv.reader makes of it without quoting, and no value over its limit
+        else:
+            try:
+                values = next(csv.reader([text], **self.dialect), [])
+            except csv.Error as exc:
+                return number, self._ids(text), "is no CSV row (%s)" % exc
         row = dict(zip(self.header, values, strict=False))
-        reason = "holds bytes that are no %s text" % self.encoding_name if _UNDECODABLE.search(text) else None
+        reason = "holds bytes that are no %s text" % self.encoding_name if undecodable else None
         if len(values) != len(self.header):
             reason = "has %d values where its header names %d columns" % (len(values), len(self.header))
         elif len(text) > MAX_TEXT and any(
