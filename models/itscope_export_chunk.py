@@ -52,10 +52,10 @@ MAX_WORKERS = 16  # the addon's cron records are ir_cron_itscope_catalogue_impor
 CHUNKED_FROM = 2  # batches: a smaller file is imported by one worker
 CHUNKS_PER_WORKER = 2  # fewer chunks: each chunk reads the file up to its first product once
 
-# The export streams this process left, so the next step that starts where one stopped continues it instead of reading
-# the export again from its start: (database, run id, position) -> iterator. A chunk's last step leaves the stream at
-# the next chunk's first product; workers prefer the chunks whose stream they hold (reading a CSV-zip export up to a
-# position costs about 90 us a product).
+# The export streams this process left, so the next step that starts where one stopped, or further on, continues it
+# instead of reading the export again from its start: (database, run id, position) -> iterator. A chunk's last step
+# leaves the stream at the next chunk's first product; workers prefer the chunks whose stream they hold (reading a
+# CSV-zip export up to a position costs about 90 us a product).
 _OPEN_STREAMS = {}
 # A chunk row another transaction holds or changed since this one began: someone else is on it.
 _BUSY = (errors.LockNotAvailable, errors.SerializationFailure)
@@ -225,12 +225,15 @@ class ItscopeExportChunk(models.Model):
         return True
 
     def _stream(self, position):
-        """The export from ``position`` on: the stream this process left there, else read anew up to it."""
-        payloads = _OPEN_STREAMS.pop((self.env.cr.dbname, self.run_id.id, position), None)
+        """The export from ``position`` on: the stream this process left nearest before it, read on up to it, else the
+        export read anew up to it."""
+        run = (self.env.cr.dbname, self.run_id.id)
+        kept = max((key[2] for key in list(_OPEN_STREAMS) if key[:2] == run and key[2] <= position), default=None)
+        payloads = _OPEN_STREAMS.pop((*run, kept), None) if kept is not None else None
         if payloads is None:
             attachment = self.run_id.export_attachment_id.sudo()
-            payloads = itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), position, None)
-        return payloads
+            return itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), position, None)
+        return itertools.islice(payloads, position - kept, None) if position > kept else payloads
 
     def _keep(self, position, payloads):
         """Keep the stream, now at ``position``, for the next step in this process that starts there."""
@@ -406,8 +409,11 @@ _END = object()
 
 
 def _stream_first(chunk):
-    """Sort key of the chunks a worker tries: those whose stream this process holds first, then in file order."""
-    return ((chunk.env.cr.dbname, chunk.run_id.id, chunk.position) not in _OPEN_STREAMS, chunk.first)
+    """Sort key of the chunks a worker tries: fewest products to read through before the chunk's next step (from the
+    nearest stream this process holds before it, else from the export's start), then file order."""
+    run = (chunk.env.cr.dbname, chunk.run_id.id)
+    kept = max((key[2] for key in list(_OPEN_STREAMS) if key[:2] == run and key[2] <= chunk.position), default=0)
+    return (chunk.position - kept, chunk.first)
 
 
 def _keys(item):
