@@ -4,3 +4,10 @@ if __name__.startswith("odoo.addons."):
     from . import controllers
     from . import models
     from . import wizards
+
+    from odoo.tools import SQL
+
+    def uninstall_hook(env):
+        """Give ``product_supplierinfo`` back its default fillfactor, which the price refresh set for its own writes
+        (see ``itscope.price.refresh.init``): without the addon, nothing rewrites vendor lines that often."""
+        env.cr.execute(SQL("ALTER TABLE product_supplierinfo RESET (fillfactor)"))

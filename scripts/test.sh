@@ -119,7 +119,10 @@ left = env["ir.model"].search_count([("model", "like", "itscope.")])
 print("ITSCOPE-UNINSTALL", module.state, "models left:", left)
 PY
 uninstall=$(grep -E "^ITSCOPE-UNINSTALL" "$VAR/uninstall-$DB.log" || true)
-if echo "$uninstall" | grep -q "uninstalled models left: 0"; then
+# The price refresh's fillfactor on the vendor lines goes with the addon (uninstall_hook).
+options=$(psql -d "$DB" -Atc "SELECT coalesce(reloptions::text, 'default') FROM pg_class WHERE relname = 'product_supplierinfo'")
+uninstall="$uninstall, vendor line options: $options"
+if echo "$uninstall" | grep -q "uninstalled models left: 0, vendor line options: default"; then
     echo "Uninstall: clean."
 else
     echo "The addon did not uninstall cleanly: ${uninstall:-no result, see $VAR/uninstall-$DB.log}"; status=1
