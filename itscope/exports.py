@@ -1139,8 +1139,8 @@ def _raw_xml(path):
             for row in stream.products():
                 yield row
                 yielded += 1
-        except _NotSplit:
-            pass
+        except _NotSplit:  # a layout the splitter leaves to the parser: it goes on after the products already given
+            yield from itertools.islice(iter_xml(path), yielded, None)
         except _EndOfFile:
             yield BadRow(
                 None,
@@ -1148,18 +1148,12 @@ def _raw_xml(path):
                 "was read.",
                 fatal=True,
             )
-            return
         except ValueError as exc:
             yield BadRow(
                 None,
                 "The XML export is corrupt or cut off (%s); no product after that point was read." % exc,
                 fatal=True,
             )
-            return
-        else:
-            return
-    # a layout the splitter leaves to the parser: it reads the file and goes on after the products already given
-    yield from itertools.islice(iter_xml(path), yielded, None)
 
 
 class _NotSplit(Exception):
@@ -1300,13 +1294,8 @@ def _raw_csv_zip(path):
                 yielded += 1
         except _Unreadable as exc:
             yield BadRow(None, "%s; no product after that point was read." % exc, fatal=True)
-            return
-        except _NotSplit:
-            pass
-        else:
-            return
-    # a quoted or UTF-16 export: the parsing reader reads it (after the notes already given)
-    yield from itertools.islice(iter_csv_zip(path), yielded, None)
+        except _NotSplit:  # a quoted or UTF-16 export: the parsing reader reads it (after the notes already given)
+            yield from itertools.islice(iter_csv_zip(path), yielded, None)
 
 
 class _RawCsvExport:
