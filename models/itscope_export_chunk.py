@@ -42,7 +42,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
 
 from ..itscope.catalogue_rows import chunks, read_changed
-from ..itscope.exports import iter_export
+from ..itscope.exports import iter_raw
 from . import itscope_catalogue_importer as importer_module
 from .itscope_sync_run import MAX_LOG_LINES
 
@@ -232,7 +232,7 @@ class ItscopeExportChunk(models.Model):
         payloads = _OPEN_STREAMS.pop((*run, kept), None) if kept is not None else None
         if payloads is None:
             attachment = self.run_id.export_attachment_id.sudo()
-            return itertools.islice(iter_export(attachment._full_path(attachment.store_fname)), position, None)
+            return itertools.islice(iter_raw(attachment._full_path(attachment.store_fname)), position, None)
         return itertools.islice(payloads, position - kept, None) if position > kept else payloads
 
     def _keep(self, position, payloads):
