@@ -179,6 +179,15 @@ class Notice(BadRow):
         super().__init__(None, reason)
 
 
+def _cut_off(form, detail):
+    """The fatal BadRow that ends the reading of a ``form`` (JSON, XML, CSV) export found corrupt at ``detail``."""
+    return BadRow(
+        None,
+        "The %s export is corrupt or cut off (%s); no product after that point was read." % (form, detail),
+        fatal=True,
+    )
+
+
 class _Unreadable(Exception):
     """A part of the file that ends the reading (its message says which and why)."""
 
@@ -425,11 +434,7 @@ class _JsonArrayStream:
                 else:
                     raise ValueError("expected ',' or ']' at character %d" % (self.offset + self.pos))
         except ValueError as exc:
-            yield BadRow(
-                None,
-                "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc,
-                fatal=True,
-            )
+            yield _cut_off("JSON", exc)
 
 
 # ------------------------------------------------------------
@@ -461,9 +466,7 @@ def iter_xml(path):
             while element.getprevious() is not None:
                 del element.getparent()[0]
     except (etree.LxmlError, OSError) as exc:
-        yield BadRow(
-            None, "The XML export is corrupt or cut off (%s); no product after that point was read." % exc, fatal=True
-        )
+        yield _cut_off("XML", exc)
 
 
 def _xml_refusal(path):
@@ -847,12 +850,7 @@ def _parsed(rows, form):
                 continue
             for item in row.parse():
                 if isinstance(item, _CorruptProduct):
-                    yield BadRow(
-                        None,
-                        "The %s export is corrupt or cut off (%s); no product after that point was read."
-                        % (form.upper(), item.detail),
-                        fatal=True,
-                    )
+                    yield _cut_off(form.upper(), item.detail)
                     return
                 yield item
     finally:
@@ -888,11 +886,7 @@ def _json_array_start(path):
         try:
             stream._open_array()
         except ValueError as exc:
-            return BadRow(
-                None,
-                "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc,
-                fatal=True,
-            )
+            return _cut_off("JSON", exc)
         characters = stream.offset + stream.pos
     with open(path, "rb") as handle:
         start = len(codecs.BOM_UTF8) if handle.read(3) == codecs.BOM_UTF8 else 0
@@ -970,18 +964,9 @@ class _RawJsonStream:
                 elif self.buffer[self.pos] != 0x5D:
                     raise ValueError("expected ',' or ']' at byte %d" % (self.offset + self.pos))
         except _EndOfFile:
-            yield BadRow(
-                None,
-                "The JSON export is corrupt or cut off (it ends inside the product list); no product after that "
-                "point was read.",
-                fatal=True,
-            )
+            yield _cut_off("JSON", "it ends inside the product list")
         except ValueError as exc:
-            yield BadRow(
-                None,
-                "The JSON export is corrupt or cut off (%s); no product after that point was read." % exc,
-                fatal=True,
-            )
+            yield _cut_off("JSON", exc)
 
     def _first_key(self):
         """The bytes the first product begins with, up to its first key's closing quote (None: no short key)."""
@@ -1142,18 +1127,9 @@ def _raw_xml(path):
         except _NotSplit:  # a layout the splitter leaves to the parser: it goes on after the products already given
             yield from itertools.islice(iter_xml(path), yielded, None)
         except _EndOfFile:
-            yield BadRow(
-                None,
-                "The XML export is corrupt or cut off (it ends inside the product list); no product after that point "
-                "was read.",
-                fatal=True,
-            )
+            yield _cut_off("XML", "it ends inside the product list")
         except ValueError as exc:
-            yield BadRow(
-                None,
-                "The XML export is corrupt or cut off (%s); no product after that point was read." % exc,
-                fatal=True,
-            )
+            yield _cut_off("XML", exc)
 
 
 class _NotSplit(Exception):
