@@ -792,9 +792,10 @@ class RawProduct:
     """One product of an export as the bytes it takes in the file (the JSON object's text, the XML element, the CSV
     rows of the product across its tables), read without parsing them.
 
-    ``digest()``: the SHA-1 of those bytes and of what else gives them their meaning in this file (the CSV tables'
-    headers and encoding, the XML file's encoding): the same product in the same format has the same digest wherever
-    it stands in the file. ``parse()``: what :func:`iter_export` yields for it, a list of product dicts and
+    ``digest(seed)``: the SHA-1 of those bytes and of what else gives them their meaning in this file (the CSV tables'
+    headers and encoding, the XML file's encoding), continuing the hash ``seed`` when given: the same product in the
+    same format has the same digest wherever it stands in the file. One hash a product, as it is the whole work an
+    unchanged product costs. ``parse()``: what :func:`iter_export` yields for it, a list of product dicts and
     :class:`BadRow` (a product whose bytes are broken is refused with its reason, and the others go on).
     """
 
@@ -802,12 +803,14 @@ class RawProduct:
 
     def __init__(self, raw, context, parser, where):
         self.raw = raw
-        self._context = context  # a sha1 object fed with the file's context, or None
+        self._context = context  # the digest of the file's context (bytes), or None
         self._parser = parser
         self._where = where
 
-    def digest(self):
-        digest = self._context.copy() if self._context is not None else hashlib.sha1(usedforsecurity=False)
+    def digest(self, seed=None):
+        digest = seed.copy() if seed is not None else hashlib.sha1(usedforsecurity=False)
+        if self._context is not None:
+            digest.update(self._context)
         digest.update(self.raw)
         return digest.digest()
 
@@ -1182,7 +1185,7 @@ class _RawXmlStream:
             raise _NotSplit  # a namespace, or a comment before the root (which may hold anything)
         if opening.endswith(b"/>"):
             return
-        context = hashlib.sha1(("xml %s\n" % encoding.lower()).encode(), usedforsecurity=False)
+        context = hashlib.sha1(("xml %s\n" % encoding.lower()).encode(), usedforsecurity=False).digest()
         parser = functools.partial(_parse_xml, encoding)
         self.pos = tag_end.end()
         while True:
@@ -1305,6 +1308,7 @@ class _RawCsvExport:
         context = hashlib.sha1(b"csv", usedforsecurity=False)
         for name, table in self.tables.items():
             context.update(("\n%s %s %s" % (name, table.encoding, "\t".join(table.header))).encode("utf-8", "replace"))
+        context = context.digest()
         linked = list(children.items())
         if "supplieritem" in children:
             linked += grandchildren.items()

@@ -35,9 +35,10 @@ from ..itscope.catalogue_rows import (
     copy_row,
     copy_value,
     digest_seed,
-    payload_digest,
+    gc_paused,
     prepare,
     read_changed,
+    with_digests,
 )
 from ..itscope.exports import iter_raw
 from ..itscope.products import read_product
@@ -215,35 +216,56 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         ``payloads``: the export as an iterator positioned at the checkpoint; by default the run's attachment is read
         (continuing the stream the previous batch in this process left, else reading up to the checkpoint).
 
-        Chunk by chunk: the unchanged products are looked up and skipped, the changed ones are read and prepared in a
-        helper thread while the chunk before is written. A crash fails the run with its reason (the batch's work is
-        rolled back); bad rows are only logged.
+        Chunk by chunk, with a helper thread one step ahead: it cuts and digests the next chunk while this thread
+        looks up the unchanged products of the one before (their digests are known: they are counted, not read) and
+        writes. The new or changed products gather until they are as many as the chunk read, or a fifth of a full
+        chunk; then the helper reads and prepares them while the products before are written. A re-import that
+        changes a tenth of its products thus writes them in rounds of 500, not in one round of some twenty statements
+        per chunk read (measured at 10,000 products: 0.5 s of SQL down to 0.25 s). The cyclic garbage collector is
+        off meanwhile (see :func:`gc_paused`). A crash fails the run with its reason (the batch's work is rolled
+        back); bad rows are only logged.
         """
         company = run.company_id
         importer = self.with_company(company).with_context(tracking_disable=True)
-        read, seen, pending = 0, [], None
+        read, seen, waiting, pending, store_total = 0, [], [], None, None
         stream_key = (self.env.cr.dbname, run.id) if payloads is None else None
         try:
-            with run._recording_failure(), ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as reader:
+            with (
+                run._recording_failure(),
+                gc_paused(),
+                ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as helper,
+            ):
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
-                    run._measure_export()
+                    store_total = run._measure_export()
                 bulk_sql.refresh_statistics(
                     self.env.cr, "itscope_product", ("company_id", "itscope_id", "payload_hash")
                 )
                 settings = importer._prepare_settings(company, run)
-                for chunk in chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE):
+                pieces = chunks(itertools.islice(payloads, batch_size), CHUNK_SIZE)
+
+                def next_piece():
+                    return with_digests(settings.digest_seed, next(pieces, ()))
+
+                following = helper.submit(next_piece)
+                while chunk := following.result():
+                    following = helper.submit(next_piece)
                     read += len(chunk)
                     changed, unchanged = importer._skip_unchanged(settings, chunk)
                     seen += unchanged
                     if unchanged:
                         run._count(unchanged=len(unchanged))
-                    following = reader.submit(read_changed, settings, changed) if changed else None
-                    if pending:
-                        seen += importer._write_chunk(settings, pending.result(), run).values()
-                    pending = following
-                if pending:
-                    seen += importer._write_chunk(settings, pending.result(), run).values()
+                    waiting += changed
+                    if len(waiting) >= min(len(chunk), CHUNK_SIZE // 5):
+                        prepared, waiting = helper.submit(read_changed, settings, waiting), []
+                        if pending:
+                            seen += importer._write_chunk(settings, pending.result(), run).values()
+                        pending = prepared
+                for prepared in (pending, waiting and helper.submit(read_changed, settings, waiting)):
+                    if prepared:
+                        seen += importer._write_chunk(settings, prepared.result(), run).values()
+                if store_total:
+                    store_total()
                 if run.export_full:
                     self.env["itscope.product.seen"].sudo().create({"run_id": run.id, "product_ids": _id_list(seen)})
                 run.export_position += read
@@ -412,16 +434,16 @@ class ItscopeCatalogueImporter(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _skip_unchanged(self, settings, payloads):
-        """Split payloads into ``(changed, unchanged)``: the ``(payload, digest)`` to read, and the binding ids of the
-        products whose digest the company's last import stored.
+    def _skip_unchanged(self, settings, digested):
+        """Split ``(payload, digest)`` pairs into ``(changed, unchanged)``: the pairs to read, and the binding ids of
+        the products whose digest the company's last import stored.
 
         Like every lookup of a chunk's keys in a table that grows with the catalogue, one index probe per key: a
         LATERAL subquery behind ``OFFSET 0`` (which the planner can neither turn into a join nor push other
         conditions into). ``= ANY(keys)`` had the planner read the whole table for every chunk, so an import slowed
         down as the catalogue grew (at 100,000 products, half of an unchanged re-import's time).
         """
-        digests = [payload_digest(settings.digest_seed, payload) for payload in payloads]
+        digests = [digest for _payload, digest in digested]
         self.env.cr.execute(
             SQL(
                 """SELECT b.payload_hash, b.id
@@ -435,11 +457,11 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         )
         known = dict(self.env.cr.fetchall())
         changed, unchanged = [], []
-        for payload, digest in zip(payloads, digests, strict=False):
-            if digest in known:
-                unchanged.append(known[digest])
+        for pair in digested:
+            if pair[1] in known:
+                unchanged.append(known[pair[1]])
             else:
-                changed.append((payload, digest))
+                changed.append(pair)
         return changed, unchanged
 
     @api.model

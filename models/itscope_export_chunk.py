@@ -41,7 +41,7 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
 
-from ..itscope.catalogue_rows import chunks, read_changed
+from ..itscope.catalogue_rows import chunks, read_changed, with_digests
 from ..itscope.exports import iter_raw
 from . import itscope_catalogue_importer as importer_module
 from .itscope_sync_run import MAX_LOG_LINES
@@ -122,11 +122,16 @@ class ItscopeExportChunk(models.Model):
     @api.model
     def _split(self, run, workers):
         """Split the not yet started import ``run`` into chunks of whole batches when it is large enough for
-        ``workers`` workers; returns whether it was split. The file is counted once here (the run's total)."""
-        run._measure_export()
+        ``workers`` workers; returns whether it was split. With several workers the file is counted here (the run's
+        total), else as its first batch is read."""
+        if workers < 2:
+            return False
+        store_total = run._measure_export()
+        if store_total:
+            store_total()
         batch_size = importer_module.BATCH_SIZE
         total = run.export_total
-        if workers < 2 or total < CHUNKED_FROM * batch_size:
+        if total < CHUNKED_FROM * batch_size:
             return False
         size = -(-total // (workers * CHUNKS_PER_WORKER))
         size = max(batch_size, -(-size // batch_size) * batch_size)
@@ -258,7 +263,7 @@ class ItscopeExportChunk(models.Model):
         keys, read = set(), 0
         for piece in chunks(itertools.islice(payloads, limit), importer_module.CHUNK_SIZE):
             read += len(piece)
-            changed, _unchanged = importer._skip_unchanged(settings, piece)
+            changed, _unchanged = importer._skip_unchanged(settings, with_digests(settings.digest_seed, piece))
             for item in read_changed(settings, changed)[0] if changed else ():
                 keys.update(_keys(item))
         if keys:

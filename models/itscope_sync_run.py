@@ -1,6 +1,7 @@
 import contextlib
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -243,11 +244,26 @@ class ItscopeSyncRun(models.Model):
 
     def _measure_export(self):
         """Count the products of the run's export file once, when its import starts, so its progress has a total
-        (see :func:`count_products`; a file that cannot be counted leaves it unknown)."""
+        (see :func:`count_products`; a file that cannot be counted leaves it unknown).
+
+        The counting runs in a thread of its own, beside the import's first batch, which reads the same file (the two
+        take the machine's cores rather than one after the other: counting a CSV export decompresses its products
+        table, a tenth of an unchanged re-import's time). Returns the function that stores the count, waiting for it,
+        to call before the batch ends (the total shows when the batch commits, as its progress does); None when there
+        is nothing to count.
+        """
         self.ensure_one()
         attachment = self.export_attachment_id
-        if attachment and not self.export_total and not self.export_position:
-            self.export_total = count_products(attachment._full_path(attachment.store_fname)) or 0
+        if not attachment or self.export_total or self.export_position:
+            return None
+        counter = ThreadPoolExecutor(1, thread_name_prefix="itscope-count")
+        counting = counter.submit(count_products, attachment._full_path(attachment.store_fname))
+        counter.shutdown(wait=False)  # its thread ends with the count
+
+        def store():
+            self.export_total = counting.result() or 0
+
+        return store
 
     def _finish(self):
         self.write({"state": "partial" if self.error_count else "done", "ended_at": fields.Datetime.now()})
