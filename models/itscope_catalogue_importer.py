@@ -35,7 +35,7 @@ from ..itscope.catalogue_rows import (
     copy_row,
     copy_value,
     digest_seed,
-    gc_paused,
+    interpreter_tuned_for_import,
     prepare,
     read_changed,
     with_digests,
@@ -221,9 +221,9 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         writes. The new or changed products gather until they are as many as the chunk read, or a fifth of a full
         chunk; then the helper reads and prepares them while the products before are written. A re-import that
         changes a tenth of its products thus writes them in rounds of 500, not in one round of some twenty statements
-        per chunk read (measured at 10,000 products: 0.5 s of SQL down to 0.25 s). The cyclic garbage collector is
-        off meanwhile (see :func:`gc_paused`). A crash fails the run with its reason (the batch's work is rolled
-        back); bad rows are only logged.
+        per chunk read (measured at 10,000 products: 0.5 s of SQL down to 0.25 s). The interpreter is set for two
+        busy threads meanwhile (:func:`interpreter_tuned_for_import`). A crash fails the run with its reason (the
+        batch's work is rolled back); bad rows are only logged.
         """
         company = run.company_id
         importer = self.with_company(company).with_context(tracking_disable=True)
@@ -232,7 +232,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         try:
             with (
                 run._recording_failure(),
-                gc_paused(),
+                interpreter_tuned_for_import(),
                 ThreadPoolExecutor(1, thread_name_prefix="itscope-import") as helper,
             ):
                 if stream_key:
@@ -594,7 +594,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             [line_id for line_id in listed.values() if line_id],
             [match["tmpl_id"] for match in existing.values() if not match["is_new"]],
         )
-        written = self._upsert_bindings(settings, products)
+        written = self._upsert_bindings(settings, products, run.export_full and run.export_id.id or None)
         updated |= self._sync_accessories()
         self.env.invalidate_all()
         if new:
@@ -616,19 +616,25 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return written
 
     @api.model
-    def _upsert_bindings(self, settings, products):
-        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``."""
+    def _upsert_bindings(self, settings, products, export_id=None):
+        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``.
+
+        ``export_id``: the full export being imported. A binding created here is that export's from the start (an
+        existing one becomes it when the import ends, see ``_finish_export_import``), so the end of an import of new
+        products rewrites none of their bindings (0.2 s of 4.2 s for 10,000 new products)."""
         cr = self.env.cr
         cr.execute(
             SQL(
-                """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
-                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
+                """INSERT INTO itscope_product AS b
+                          (company_id, itscope_id, product_tmpl_id, payload_hash, export_id, active)
+                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, %s, true FROM itscope_import_product i
                    ON CONFLICT (company_id, itscope_id) DO UPDATE
                       SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
                     WHERE (b.product_tmpl_id, b.payload_hash)
                           IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
                 RETURNING b.itscope_id, b.id""",
                 settings.company_id,
+                export_id,
             )
         )
         bindings = dict(cr.fetchall())
