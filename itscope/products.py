@@ -27,7 +27,6 @@ can skip unchanged products by comparing one number.
 """
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
@@ -123,9 +122,10 @@ _PRODUCT_CONTENT = tuple(item.name for item in fields(Product) if item.name not 
 
 
 def _digest(value):
-    """A signed 64-bit blake2b digest (fits PostgreSQL's bigint) of a canonical JSON form."""
-    raw = json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big", signed=True)
+    """A signed 64-bit blake2b digest (fits PostgreSQL's bigint) of the value's ``repr``, which is deterministic for
+    the tuples of texts, numbers, Decimals, dates and flags records hold (a canonical JSON form with ``default=str``
+    took three times as long: 7 of an offer's 18 µs)."""
+    return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=8).digest(), "big", signed=True)
 
 
 # ------------------------------------------------------------
@@ -203,6 +203,9 @@ def _amount(data, key):
 
 
 def _whole(data, key, default=0):
+    value = data.get(key)
+    if value.__class__ is str and 0 < len(value) < 10 and value.isdigit() and value.isascii():
+        return int(value)  # plain digits, as most are: within range, whole, no Decimal needed
     number = _number(data, key)
     if number is None:
         return default
