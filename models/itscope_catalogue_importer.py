@@ -594,7 +594,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             [line_id for line_id in listed.values() if line_id],
             [match["tmpl_id"] for match in existing.values() if not match["is_new"]],
         )
-        written = self._upsert_bindings(settings, products, run.export_full and run.export_id.id or None)
+        written = self._upsert_bindings(settings, products)
         updated |= self._sync_accessories()
         self.env.invalidate_all()
         if new:
@@ -616,25 +616,19 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return written
 
     @api.model
-    def _upsert_bindings(self, settings, products, export_id=None):
-        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``.
-
-        ``export_id``: the full export being imported. A binding created here is that export's from the start (an
-        existing one becomes it when the import ends, see ``_finish_export_import``), so the end of an import of new
-        products rewrites none of their bindings (0.2 s of 4.2 s for 10,000 new products)."""
+    def _upsert_bindings(self, settings, products):
+        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``."""
         cr = self.env.cr
         cr.execute(
             SQL(
-                """INSERT INTO itscope_product AS b
-                          (company_id, itscope_id, product_tmpl_id, payload_hash, export_id, active)
-                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, %s, true FROM itscope_import_product i
+                """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
+                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
                    ON CONFLICT (company_id, itscope_id) DO UPDATE
                       SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
                     WHERE (b.product_tmpl_id, b.payload_hash)
                           IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
                 RETURNING b.itscope_id, b.id""",
                 settings.company_id,
-                export_id,
             )
         )
         bindings = dict(cr.fetchall())
