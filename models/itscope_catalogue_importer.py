@@ -498,6 +498,11 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         unavailable, the products it listed are recorded as its own, accessories created by the import are linked to
         the products listing them, and the run is closed.
 
+        The ids the batches listed go to an indexed, analyzed temporary table first. Read straight from their
+        comma-separated texts, PostgreSQL could not tell how many they were: with statistics that counted few of the
+        export's products (they lag behind an import that just wrote them), it chose to read all the listed ids again
+        for each of them, quadratic in the export's size (seen at 10,000: 7 s instead of 0.02 s).
+
         A full export speaks only for its own products: those its earlier full imports listed. Products of another
         export, or imported by a search, keep their offers; a product another export listed last becomes this
         export's when this one lists it.
@@ -513,27 +518,31 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         if run.export_full and run.export_id:
             self.env.flush_all()
             cr = self.env.cr
-            seen = SQL(
-                """(SELECT unnest(string_to_array(product_ids, ','))::int AS id
-                      FROM itscope_product_seen WHERE run_id = ANY(%s))""",
-                listing_runs,
+            cr.execute(
+                SQL(
+                    """DROP TABLE IF EXISTS itscope_import_seen;
+                       CREATE TEMP TABLE itscope_import_seen (id int PRIMARY KEY);
+                       INSERT INTO itscope_import_seen
+                       SELECT DISTINCT unnest(string_to_array(product_ids, ','))::int
+                         FROM itscope_product_seen WHERE run_id = ANY(%s);
+                       ANALYZE itscope_import_seen""",
+                    listing_runs,
+                )
             )
             unlisted = SQL(
                 """SELECT b.product_tmpl_id FROM itscope_product b
                     WHERE b.company_id = %s AND b.export_id = %s
-                      AND NOT EXISTS (SELECT 1 FROM %s seen WHERE seen.id = b.id)""",
+                      AND NOT EXISTS (SELECT 1 FROM itscope_import_seen seen WHERE seen.id = b.id)""",
                 run.company_id.id,
                 run.export_id.id,
-                seen,
             )
             marked = bulk_sql.mark_offers_unavailable(cr, run.company_id.id, self.env.uid, cr.now(), unlisted)
             run._count(updated=len({template_id for _line_id, template_id in marked}))
             cr.execute(
                 SQL(
                     """UPDATE itscope_product b SET export_id = %s
-                         FROM %s seen WHERE b.id = seen.id AND b.export_id IS DISTINCT FROM %s""",
+                         FROM itscope_import_seen seen WHERE b.id = seen.id AND b.export_id IS DISTINCT FROM %s""",
                     run.export_id.id,
-                    seen,
                     run.export_id.id,
                 )
             )
@@ -594,7 +603,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             [line_id for line_id in listed.values() if line_id],
             [match["tmpl_id"] for match in existing.values() if not match["is_new"]],
         )
-        written = self._upsert_bindings(settings, products)
+        written = self._upsert_bindings(settings, products, run.export_full and run.export_id.id or None)
         updated |= self._sync_accessories()
         self.env.invalidate_all()
         if new:
@@ -616,19 +625,25 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         return written
 
     @api.model
-    def _upsert_bindings(self, settings, products):
-        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``."""
+    def _upsert_bindings(self, settings, products, export_id=None):
+        """The company's bindings of the written products, created or brought up to date; returns ``{puid: id}``.
+
+        ``export_id``: the full export being imported. A binding created here is that export's from the start (an
+        existing one becomes it when the import ends, see ``_finish_export_import``), so the end of an import of new
+        products rewrites none of their bindings (0.2 s of 4.2 s for 10,000 new products)."""
         cr = self.env.cr
         cr.execute(
             SQL(
-                """INSERT INTO itscope_product AS b (company_id, itscope_id, product_tmpl_id, payload_hash, active)
-                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, true FROM itscope_import_product i
+                """INSERT INTO itscope_product AS b
+                          (company_id, itscope_id, product_tmpl_id, payload_hash, export_id, active)
+                   SELECT %s, i.puid, i.tmpl_id, i.payload_hash, %s, true FROM itscope_import_product i
                    ON CONFLICT (company_id, itscope_id) DO UPDATE
                       SET product_tmpl_id = EXCLUDED.product_tmpl_id, payload_hash = EXCLUDED.payload_hash
                     WHERE (b.product_tmpl_id, b.payload_hash)
                           IS DISTINCT FROM (EXCLUDED.product_tmpl_id, EXCLUDED.payload_hash)
                 RETURNING b.itscope_id, b.id""",
                 settings.company_id,
+                export_id,
             )
         )
         bindings = dict(cr.fetchall())
