@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from ..itscope.exports import RawProduct
 from ..itscope.sandbox.catalogue import catalogue_for
 from ..itscope.sandbox.products import export_chunks
+from ..models import itscope_catalogue_importer as importer_module
 from .common import ItscopeCase
 
 
@@ -102,3 +103,27 @@ class TestCatalogueRawReimport(ItscopeCase):
                     {str(changed[0]["supplierItem"][0]["id"]), str(changed[10]["supplierItem"][0]["id"])},
                     "only the changed price and stock are written",
                 )
+
+    def test_changed_products_gather_into_one_write_not_one_per_chunk_read(self):
+        """A re-import with a few changed products spread over the file writes them together: chunks of 10 to 22
+        read, a sixth of them changed (one or two a chunk), one round of writing; one per chunk read before."""
+        products = list(self.catalogue.products(90, 150))
+        run, _parsed = self._import_file("csv", products)
+        self.assertEqual((run.state, run.created_count), ("done", 60), run.error_log)
+        body = b"".join(export_chunks("csv", "standard", self._changed(products), "production"))
+        attachment = self.env["ir.attachment"].create({"name": "export.csv", "raw": body})
+        write_chunk = type(self.importer)._write_chunk
+        rounds = []
+
+        def counted(importer, settings, read_result, run):
+            rounds.append(len(read_result[0]))
+            return write_chunk(importer, settings, read_result, run)
+
+        with (
+            patch.object(importer_module, "CHUNK_SIZE", 50),
+            patch.object(type(self.importer), "_write_chunk", counted),
+        ):
+            again = self.importer._start_export_import(self.company, attachment)
+            self.importer._import_export_batch(again, batch_size=100)
+        self.assertEqual((again.state, again.updated_count, again.unchanged_count), ("done", 6, 54), again.error_log)
+        self.assertEqual(rounds, [6], "the six changed products are prepared and written in one round")

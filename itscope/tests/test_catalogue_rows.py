@@ -1,8 +1,13 @@
 """The catalogue importer's row preparation without Odoo: digests, the offers a company's settings take, COPY text."""
 
+import gc
 import json
+import sys
+
+import pytest
 
 from itscope.catalogue_rows import (
+    IMPORT_SWITCH_INTERVAL,
     OFFER_COLUMNS,
     PRODUCT_COLUMNS,
     ImportSettings,
@@ -10,6 +15,7 @@ from itscope.catalogue_rows import (
     copy_row,
     copy_value,
     digest_seed,
+    interpreter_tuned_for_import,
     payload_digest,
     prepare,
     read_changed,
@@ -148,3 +154,20 @@ def test_chunks_start_small_and_lose_nothing():
     sizes = [len(chunk) for chunk in chunks(range(10000), 2500)]
     assert sizes[0] == 500 and max(sizes) == 2500
     assert sum(sizes) == 10000
+
+
+def test_an_import_batch_sets_the_interpreter_back_as_it_was_even_when_it_fails():
+    interval = sys.getswitchinterval()
+    with interpreter_tuned_for_import():
+        assert not gc.isenabled() and sys.getswitchinterval() == pytest.approx(IMPORT_SWITCH_INTERVAL)
+    assert gc.isenabled() and sys.getswitchinterval() == pytest.approx(interval)
+    with pytest.raises(RuntimeError), interpreter_tuned_for_import():
+        raise RuntimeError("a batch that crashed")
+    assert gc.isenabled() and sys.getswitchinterval() == pytest.approx(interval)
+    gc.disable()  # a process that keeps the collector off keeps it off
+    try:
+        with interpreter_tuned_for_import():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
