@@ -498,10 +498,12 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         unavailable, the products it listed are recorded as its own, accessories created by the import are linked to
         the products listing them, and the run is closed.
 
-        The ids the batches listed go to an indexed, analyzed temporary table first. Read straight from their
-        comma-separated texts, PostgreSQL could not tell how many they were: with statistics that counted few of the
-        export's products (they lag behind an import that just wrote them), it chose to read all the listed ids again
-        for each of them, quadratic in the export's size (seen at 10,000: 7 s instead of 0.02 s).
+        The ids the batches listed go to an indexed, analyzed temporary table first, and the products no longer listed
+        (usually few, often none) are found before any vendor line is touched. Read straight from their
+        comma-separated texts, PostgreSQL could not tell how many the listed ids were, and within the vendor lines'
+        update it could not tell how many lines and bindings the company has: with statistics that lag behind an
+        import that just wrote them, it read the listed ids again for each binding, or the bindings again for each
+        vendor line (seen: 7 s instead of 0.02 s at 10,000 products, 0.15 s for 100).
 
         A full export speaks only for its own products: those its earlier full imports listed. Products of another
         export, or imported by a search, keep their offers; a product another export listed last becomes this
@@ -529,15 +531,21 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                     listing_runs,
                 )
             )
-            unlisted = SQL(
-                """SELECT b.product_tmpl_id FROM itscope_product b
-                    WHERE b.company_id = %s AND b.export_id = %s
-                      AND NOT EXISTS (SELECT 1 FROM itscope_import_seen seen WHERE seen.id = b.id)""",
-                run.company_id.id,
-                run.export_id.id,
+            cr.execute(
+                SQL(
+                    """SELECT b.product_tmpl_id FROM itscope_product b
+                        WHERE b.company_id = %s AND b.export_id = %s
+                          AND NOT EXISTS (SELECT 1 FROM itscope_import_seen seen WHERE seen.id = b.id)""",
+                    run.company_id.id,
+                    run.export_id.id,
+                )
             )
-            marked = bulk_sql.mark_offers_unavailable(cr, run.company_id.id, self.env.uid, cr.now(), unlisted)
-            run._count(updated=len({template_id for _line_id, template_id in marked}))
+            unlisted = [row[0] for row in cr.fetchall()]
+            if unlisted:
+                marked = bulk_sql.mark_offers_unavailable(
+                    cr, run.company_id.id, self.env.uid, cr.now(), SQL("SELECT unnest(%s::int[])", unlisted)
+                )
+                run._count(updated=len({template_id for _line_id, template_id in marked}))
             cr.execute(
                 SQL(
                     """UPDATE itscope_product b SET export_id = %s
