@@ -41,7 +41,7 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL, formatLang
 
-from ..itscope.catalogue_rows import chunks, read_changed, with_digests
+from ..itscope.catalogue_rows import chunks, interpreter_tuned_for_import, read_changed, with_digests
 from ..itscope.exports import iter_raw
 from . import itscope_catalogue_importer as importer_module
 from .itscope_sync_run import MAX_LOG_LINES
@@ -261,11 +261,12 @@ class ItscopeExportChunk(models.Model):
         batch_size = importer_module.BATCH_SIZE
         payloads, limit = self._stream(self.position), self._limit(batch_size)
         keys, read = set(), 0
-        for piece in chunks(itertools.islice(payloads, limit), importer_module.CHUNK_SIZE):
-            read += len(piece)
-            changed, _unchanged = importer._skip_unchanged(settings, with_digests(settings.digest_seed, piece))
-            for item in read_changed(settings, changed)[0] if changed else ():
-                keys.update(_keys(item))
+        with interpreter_tuned_for_import():  # the batches' reading without their garbage collection
+            for piece in chunks(itertools.islice(payloads, limit), importer_module.CHUNK_SIZE):
+                read += len(piece)
+                changed, _unchanged = importer._skip_unchanged(settings, with_digests(settings.digest_seed, piece))
+                for item in read_changed(settings, changed)[0] if changed else ():
+                    keys.update(_keys(item))
         if keys:
             self.env.cr.execute(
                 SQL(
