@@ -233,7 +233,7 @@ class ItscopeExportChunk(models.Model):
         """The export from ``position`` on: the stream this process left nearest before it, read on up to it, else the
         export read anew up to it."""
         run = (self.env.cr.dbname, self.run_id.id)
-        kept = max((key[2] for key in list(_OPEN_STREAMS) if key[:2] == run and key[2] <= position), default=None)
+        kept = _nearest_stream(run, position)
         payloads = _OPEN_STREAMS.pop((*run, kept), None) if kept is not None else None
         if payloads is None:
             attachment = self.run_id.export_attachment_id.sudo()
@@ -417,9 +417,14 @@ _END = object()
 def _stream_first(chunk):
     """Sort key of the chunks a worker tries: fewest products to read through before the chunk's next step (from the
     nearest stream this process holds before it, else from the export's start), then file order."""
-    run = (chunk.env.cr.dbname, chunk.run_id.id)
-    kept = max((key[2] for key in list(_OPEN_STREAMS) if key[:2] == run and key[2] <= chunk.position), default=0)
-    return (chunk.position - kept, chunk.first)
+    kept = _nearest_stream((chunk.env.cr.dbname, chunk.run_id.id), chunk.position)
+    return (chunk.position - (kept or 0), chunk.first)
+
+
+def _nearest_stream(run, position):
+    """The position of the stream this process holds for ``run`` (database, run id) nearest before ``position``, or
+    None when it holds none there."""
+    return max((key[2] for key in list(_OPEN_STREAMS) if key[:2] == run and key[2] <= position), default=None)
 
 
 def _keys(item):
