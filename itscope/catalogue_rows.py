@@ -63,14 +63,14 @@ class ImportSettings:
     company_currency_id: int
     countries: dict  # ISO code -> id
     default_categ_id: int
-    template_constants: dict  # column -> value the ORM would store for a new product
-    variant_constants: dict
-    template_m2m: list  # (relation, column1, column2, ids) rows every new product gets
     supplier_delay: int
     price_digits: int
     qty_digits: int
     weight_digits: int
     digest_seed: object = field(repr=False)  # a hash of the choices and vendor mapping that shape the import
+    # (template columns, variant columns, many2many rows) the ORM would store for a new product; the Odoo side reads
+    # them when it first inserts a product
+    new_product_defaults: tuple = None
 
 
 def digest_seed(choices):

@@ -239,10 +239,9 @@ def count_products(path):
                     return table.count_rows()
                 return sum(1 for _row in _CsvTable(archive, info, "product"))
         form = sniff_format(path)
-        if form == "json":
-            counted = _count_json(path)
-            if counted is not None:
-                return counted
+        counted = _count_json(path) if form == "json" else _count_xml(path)
+        if counted is not None:
+            return counted
         return sum(1 for _entry in iter_raw(path))
     except (*_ZIP_ERRORS, KeyError, ValueError, _Unreadable):
         return None
@@ -265,6 +264,25 @@ def _count_json(path):
         if stream.buffer[stream.pos] != 0x7B or not (prefix := stream._first_key()):
             return None
         return _count_bytes(handle, prefix, stream.buffer[stream.pos :])
+
+
+def _count_xml(path):
+    """The products of an XML export counted by their start tags, none of them cut out (cutting them all a second
+    time, beside the import that cuts them, took a third of the time of an unchanged re-import), or None for an
+    encoding that is not ASCII-based. A comment or CDATA section holding such a tag counts it too: the count only
+    sizes the import's progress."""
+    count, rest = 0, b""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            return None
+        data = head
+        while data:
+            buffer = rest + data
+            count += len(_XML_PRODUCT_START.findall(buffer))
+            rest = buffer[-8:]  # every match is 9 bytes long: none lies within the rest, one may begin in it
+            data = handle.read(_CHUNK)
+    return count
 
 
 def _count_bytes(source, needle, data):

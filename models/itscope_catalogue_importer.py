@@ -237,7 +237,6 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             ):
                 if stream_key:
                     payloads = importer._export_stream(run, stream_key)
-                    store_total = run._measure_export()
                 bulk_sql.refresh_statistics(
                     self.env.cr, "itscope_product", ("company_id", "itscope_id", "payload_hash")
                 )
@@ -251,6 +250,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 while chunk := following.result():
                     following = helper.submit(next_piece)
                     read += len(chunk)
+                    if stream_key and not store_total and read > batch_size // 2:
+                        store_total = run._measure_export()
                     changed, unchanged = importer._skip_unchanged(settings, chunk)
                     seen += unchanged
                     if unchanged:
@@ -270,6 +271,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                     self.env["itscope.product.seen"].sudo().create({"run_id": run.id, "product_ids": _id_list(seen)})
                 run.export_position += read
                 if read < batch_size:
+                    if stream_key and not run.export_total:  # read whole by its first batch, so never counted
+                        run.export_total = run.export_position
                     importer._finish_export_import(run)
                 elif stream_key:
                     _OPEN_EXPORTS[stream_key] = (run.export_position, payloads)
@@ -362,8 +365,6 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         cr.execute(SQL("SELECT code, id FROM res_country"))
         countries = dict(cr.fetchall())
 
-        template_constants, template_m2m = self._insert_defaults("product.template", _TEMPLATE_DEFAULTS)
-        variant_constants, _variant_m2m = self._insert_defaults("product.product", {})
         supplier_defaults = self.env["product.supplierinfo"].default_get(["delay"])
         choices = (
             company.itscope_price_source,
@@ -392,15 +393,23 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             company_currency_id=company.currency_id.id,
             countries=countries,
             default_categ_id=self.env["product.template"].default_get(["categ_id"]).get("categ_id"),
-            template_constants=template_constants,
-            variant_constants=variant_constants,
-            template_m2m=template_m2m,
             supplier_delay=supplier_defaults.get("delay") or 0,
             price_digits=self.env["decimal.precision"].precision_get("Product Price"),
             qty_digits=self.env["decimal.precision"].precision_get("Product Unit of Measure"),
             weight_digits=self.env["product.template"]._fields["weight"].get_digits(self.env)[1],
             digest_seed=digest_seed(choices),
         )
+
+    @api.model
+    def _new_product_defaults(self, settings):
+        """``(template columns, variant columns, template many2many rows)`` the ORM would store for a new product besides
+        the importer's own columns, read at the batch's first new product: a re-import that creates none does without
+        (reading them takes some 15 ms, a twentieth of an unchanged re-import of 10,000 products)."""
+        if settings.new_product_defaults is None:
+            template_constants, template_m2m = self._insert_defaults("product.template", _TEMPLATE_DEFAULTS)
+            variant_constants, _variant_m2m = self._insert_defaults("product.product", {})
+            settings.new_product_defaults = (template_constants, variant_constants, template_m2m)
+        return settings.new_product_defaults
 
     @api.model
     def _insert_defaults(self, model_name, values):
@@ -799,6 +808,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
     def _insert_templates(self, settings):
         """New products: template, variant and the default many2many rows, as the ORM would write them."""
         cr = self.env.cr
+        template_constants, variant_constants, template_m2m = self._new_product_defaults(settings)
         magic = _magic_values(settings)
         new_products = SQL("FROM itscope_import_product i WHERE i.is_new")
         values = {column: _translated(settings, SQL(new)) for column, new in _TRANSLATED_VALUES.items()}
@@ -807,17 +817,17 @@ class ItscopeCatalogueImporter(models.AbstractModel):
             cr,
             "product_template",
             {"id": SQL("i.tmpl_id"), **values, **magic},
-            settings.template_constants,
+            template_constants,
             new_products,
         )
         bulk_sql.insert_select(
             cr,
             "product_product",
             {"id": SQL("i.prod_id"), **_variant_values(settings), **magic},
-            settings.variant_constants,
+            variant_constants,
             new_products,
         )
-        for relation, column1, column2, ids in settings.template_m2m:
+        for relation, column1, column2, ids in template_m2m:
             cr.execute(
                 SQL(
                     "INSERT INTO %s (%s, %s) SELECT i.tmpl_id, v FROM itscope_import_product i, unnest(%s) v "

@@ -1,10 +1,12 @@
 import io
 import zipfile
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
 from ..itscope.sandbox.catalogue import catalogue_for
 from ..itscope.sandbox.products import export_chunks
+from ..models import itscope_sync_run as sync_run_module
 from .common import ItscopeCase
 
 PRODUCTS = 12
@@ -41,6 +43,20 @@ class TestSyncRunProgress(ItscopeCase):
                 while run.state == "running":
                     self.importer._import_export_batch(run, batch_size=5)
                 self.assertEqual((run.state, run.progress, run.progress_text), ("done", 100.0, "12 / 12 (100 %)"))
+
+    def test_an_export_read_whole_by_its_first_batch_is_not_counted_apart(self):
+        body = b"".join(export_chunks("xml", "standard", self.payloads))
+        for batch_size, counted in ((PRODUCTS * 2, 0), (PRODUCTS, 1)):
+            with (
+                self.subTest(batch_size=batch_size),
+                patch.object(sync_run_module, "count_products", side_effect=sync_run_module.count_products) as count,
+            ):
+                run = self._upload(body, "export.xml")
+                self.importer._import_export_batch(run, batch_size=batch_size)
+                self.assertEqual(count.call_count, counted, "counted only when the batch may not read it whole")
+                while run.state == "running":
+                    self.importer._import_export_batch(run, batch_size=batch_size)
+                self.assertEqual((run.export_total, run.progress_text), (PRODUCTS, "12 / 12 (100 %)"))
 
     def test_notes_are_no_errors_and_the_counter_counts_the_error_log(self):
         body = b"".join(export_chunks("csv", "standard", self.payloads))
