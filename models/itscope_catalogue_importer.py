@@ -222,13 +222,15 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         chunk; then the helper reads and prepares them while the products before are written. A re-import that
         changes a tenth of its products thus writes them in rounds of 500, not in one round of some twenty statements
         per chunk read (measured at 10,000 products: 0.5 s of SQL down to 0.25 s). The interpreter is set for two
-        busy threads meanwhile (:func:`interpreter_tuned_for_import`). A crash fails the run with its reason (the
-        batch's work is rolled back); bad rows are only logged.
+        busy threads meanwhile (:func:`interpreter_tuned_for_import`). A first batch past half its size starts
+        counting the file for the progress (``_measure_export``); one that reads the file whole has counted it. A crash
+        fails the run with its reason (the batch's work is rolled back); bad rows are only logged.
         """
         company = run.company_id
         importer = self.with_company(company).with_context(tracking_disable=True)
         read, seen, waiting, pending, store_total = 0, [], [], None, None
         stream_key = (self.env.cr.dbname, run.id) if payloads is None else None
+        uncounted = bool(stream_key) and not run.export_position and not run.export_total
         try:
             with (
                 run._recording_failure(),
@@ -250,8 +252,8 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                 while chunk := following.result():
                     following = helper.submit(next_piece)
                     read += len(chunk)
-                    if stream_key and not store_total and read > batch_size // 2:
-                        store_total = run._measure_export()
+                    if uncounted and read > batch_size // 2:  # the file goes on past this batch, likely
+                        store_total, uncounted = run._measure_export(), False
                     changed, unchanged = importer._skip_unchanged(settings, chunk)
                     seen += unchanged
                     if unchanged:
@@ -271,7 +273,7 @@ class ItscopeCatalogueImporter(models.AbstractModel):
                     self.env["itscope.product.seen"].sudo().create({"run_id": run.id, "product_ids": _id_list(seen)})
                 run.export_position += read
                 if read < batch_size:
-                    if stream_key and not run.export_total:  # read whole by its first batch, so never counted
+                    if uncounted:  # read whole by its first batch
                         run.export_total = run.export_position
                     importer._finish_export_import(run)
                 elif stream_key:
