@@ -689,7 +689,7 @@ class TestCatalogueImport(ItscopeCase):
         self.assertEqual((run.state, run.error_count, run.error_log), ("done", 0, False), "a note is no error")
 
     def test_accessories_are_linked_once_they_exist(self):
-        payload = next(p for p in self.catalogue.products(1, 200) if p.get("accessory"))
+        payload = next(p for p in self.catalogue.products(1, 200) if len(p.get("accessory") or ()) >= 2)
         references = [str(a["referencedProductId"]) for a in payload["accessory"]]
         self._import([payload])
         template = self._template(payload)
@@ -698,11 +698,21 @@ class TestCatalogueImport(ItscopeCase):
         accessories = [self.catalogue.product(int(puid)) for puid in references]
         self._import(accessories)
         self.assertEqual(sorted(template.itscope_accessory_ids.mapped("itscope_puid")), sorted(references))
+        own = self.env["product.template"].create({"name": "Own cable"})  # no ITscope product: its link stays
+        template.itscope_accessory_ids |= own
+
+        fewer = copy.deepcopy(payload)
+        fewer["accessory"] = payload["accessory"][:1]
+        self._import_export([fewer])
+        self.assertEqual(
+            sorted(template.itscope_accessory_ids.mapped(lambda product: product.itscope_puid or "own")),
+            sorted([references[0], "own"]),
+        )
 
         without = copy.deepcopy(payload)
         del without["accessory"]
         self._import_export([without])
-        self.assertFalse(template.itscope_accessory_ids)
+        self.assertEqual(template.itscope_accessory_ids, own)
 
     # ------------------------------------------------------------
     # Export files, resuming, companies
