@@ -463,6 +463,20 @@ class TestCatalogueImport(ItscopeCase):
         bulk_sql.refresh_statistics(cr, table, columns)
         self.assertEqual(manual_analyses(), before + 1, "analyzed again without growing")
 
+    def test_statistics_of_a_table_over_a_gigabyte_are_compared_without_overflow(self):
+        """2.4 million vendor lines at fillfactor 50 take well over 1 GB; the check whether their statistics lag
+        computed twice their size in bytes as a 32-bit integer, so every import batch of such a company crashed
+        ('integer out of range'). The statistics of so large a table are faked here, which needs a superuser role."""
+        cr = self.env.cr
+        cr.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cr.fetchone()[0]:
+            self.skipTest("faking the statistics of a large table needs a superuser role")
+        table, columns = "product_supplierinfo", ("company_id", "itscope_offer_id", "product_tmpl_id")
+        cr.execute("UPDATE pg_class SET relpages = 200000 WHERE oid = %s::regclass", [table])  # 1.6 GB known
+        bulk_sql.refresh_statistics(cr, table, columns)
+        cr.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
+        self.assertEqual(cr.fetchone()[0], 200000, "a table smaller than its statistics say is not analyzed")
+
     def test_vendor_lines_follow_a_remapped_distributor(self):
         """Mapping a distributor to another vendor moves its lines there on the next import (none is duplicated)."""
         payload = self._payload_with_offer(50)

@@ -134,11 +134,12 @@ def refresh_statistics(cr, table, columns):
 
     The size comes from the table's file: the statistics views show a transaction the figures of its start, so they
     cannot tell what the batch itself added (asked before each chunk, they had a 100,000-product import analyze the
-    vendor lines 22 times instead of 7). Only the lookup columns are sampled: a fifth of the time.
+    vendor lines 22 times instead of 7). Only the lookup columns are sampled: a fifth of the time. Sizes are compared
+    in pages: in bytes, twice the pages of a table over 1 GB overflowed a 32-bit integer.
     """
     cr.execute(
         SQL(
-            """SELECT pg_relation_size(oid) > 2 * GREATEST(relpages, 8) * current_setting('block_size')::int
+            """SELECT pg_relation_size(oid) / current_setting('block_size')::int > 2 * GREATEST(relpages, 8)
                  FROM pg_class WHERE oid = %s::regclass""",
             table,
         )
