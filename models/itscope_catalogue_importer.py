@@ -452,13 +452,15 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         Like every lookup of a chunk's keys in a table that grows with the catalogue, one index probe per key: a
         LATERAL subquery behind ``OFFSET 0`` (which the planner can neither turn into a join nor push other
         conditions into). ``= ANY(keys)`` had the planner read the whole table for every chunk, so an import slowed
-        down as the catalogue grew (at 100,000 products, half of an unchanged re-import's time).
+        down as the catalogue grew (at 100,000 products, half of an unchanged re-import's time). The digests (hex,
+        none for a product that must be read again) travel as one text that PostgreSQL splits: as an array of 2,500
+        quoted strings they cost 13-14 ms a chunk, 3 ms of it in Python; as a text 8 ms, 1.5 ms in Python.
         """
-        digests = [digest for _payload, digest in digested]
+        digests = " ".join(digest for _payload, digest in digested if digest)
         self.env.cr.execute(
             SQL(
                 """SELECT b.payload_hash, b.id
-                     FROM unnest(%s::varchar[]) AS wanted(digest)
+                     FROM unnest(string_to_array(%s, ' ')) AS wanted(digest)
                      CROSS JOIN LATERAL (SELECT payload_hash, id, company_id FROM itscope_product
                                           WHERE payload_hash = wanted.digest OFFSET 0) b
                     WHERE b.company_id = %s""",
