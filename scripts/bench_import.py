@@ -106,8 +106,13 @@ def ensure_template(addons_path):
 
 def run(odoo, registry, count, form, tmp):
     from odoo.addons.itscope_connector.itscope.sandbox import SandboxConfig, running_sandbox
-    from odoo.addons.itscope_connector.itscope.sandbox.catalogue import catalogue_for
+    from odoo.addons.itscope_connector.itscope.sandbox.catalogue import MAX_PRODUCTS, catalogue_for
 
+    if count + min(count, BASE_IMPORT_MAX) > MAX_PRODUCTS:  # base_import takes the products after the exported ones
+        sys.exit(
+            "At most %d products: the sandbox generates %d, and base_import needs %d of them after the export's."
+            % (MAX_PRODUCTS - BASE_IMPORT_MAX, MAX_PRODUCTS, BASE_IMPORT_MAX)
+        )
     report = {}
     with running_sandbox(SandboxConfig(account_id="bench", api_key="bench-key", products=10)) as (sandbox, url):
         with registry.cursor() as cr:
