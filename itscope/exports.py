@@ -263,7 +263,7 @@ def _count_json(path):
             return 1
         if stream.buffer[stream.pos] != 0x7B or not (prefix := stream._first_key()):
             return None
-        return _count_bytes(handle, prefix, stream.buffer[stream.pos :])
+        return _count_bytes(handle, lambda block: block.count(prefix), len(prefix), stream.buffer[stream.pos :])
 
 
 def _count_xml(path):
@@ -271,26 +271,23 @@ def _count_xml(path):
     time, beside the import that cuts them, took a third of the time of an unchanged re-import), or None for an
     encoding that is not ASCII-based. A comment or CDATA section holding such a tag counts it too: the count only
     sizes the import's progress."""
-    count, rest = 0, b""
     with open(path, "rb") as handle:
         head = handle.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
             return None
-        data = head
-        while data:
-            buffer = rest + data
-            count += len(_XML_PRODUCT_START.findall(buffer))
-            rest = buffer[-8:]  # every match is 9 bytes long: none lies within the rest, one may begin in it
-            data = handle.read(_CHUNK)
-    return count
+        # every match of the start tag is 9 bytes long: "<product" and one space or ">"
+        return _count_bytes(handle, lambda block: len(_XML_PRODUCT_START.findall(block)), 9, head)
 
 
-def _count_bytes(source, needle, data):
-    """How often ``needle`` occurs in ``data`` and what follows it in the open file ``source``."""
-    count, tail = 0, b""
+def _count_bytes(source, occurrences, width, data):
+    """How often ``occurrences`` (a function of some bytes) finds what it counts, always ``width`` bytes long, in
+    ``data`` and what follows it in the open file ``source``: the last ``width - 1`` bytes read are read again with the
+    next ones, so a match cut by the end of a read counts once, in the next."""
+    count, rest = 0, b""
     while data:
-        count += (tail + data).count(needle)
-        tail = data[1 - len(needle) :]
+        block = rest + data
+        count += occurrences(block)
+        rest = block[1 - width :]
         data = source.read(_CHUNK)
     return count
 
