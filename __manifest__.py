@@ -2,7 +2,7 @@
     "name": "ITscope Connector",
     "summary": "Buy from your IT distributors through ITscope without leaving Odoo: "
     "catalogue, prices, stock, openTRANS orders and documents",
-    "version": "18.0.1.1.2",
+    "version": "18.0.1.1.3",
     "category": "Inventory/Purchase",
     "license": "LGPL-3",
     "author": "ITscope Connector Team",
